@@ -1,0 +1,67 @@
+"""The settings of one server, gathered in one immutable object.
+
+``SocketIOServer`` builds a :class:`ServerConfig` from its keyword arguments and passes it
+down to the manager, sessions and transports; nothing reads settings from globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from .exceptions import ConfigurationError
+
+__all__ = ["ServerConfig", "ALL_TRANSPORTS"]
+
+#: Transports this release implements, in the order the handshake offers them.
+ALL_TRANSPORTS: tuple[str, ...] = ("websocket", "xhr-polling")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Every tunable of a server. Times are in seconds, sizes in bytes."""
+
+    resource: str = "socket.io"
+    transports: tuple[str, ...] = ALL_TRANSPORTS
+    heartbeat_interval: float = 25.0
+    heartbeat_timeout: float | None = 60.0
+    close_timeout: float | None = 60.0
+    polling_duration: float = 20.0
+    origins: str = "*:*"
+    authorization: Callable[[dict[str, Any]], bool] | None = None
+    #: Largest HTTP request body (POST payload) or websocket message accepted.
+    max_body_size: int = 1_000_000
+    #: Most packets accepted in one framed payload.
+    max_packets_per_payload: int = 1000
+    #: Most packets waiting for a slow client before it is disconnected.
+    max_queue: int = 10_000
+    #: Directory holding socket.io.js (socket.io-client/dist); None = look in node_modules.
+    client_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        resource = self.resource.strip("/")
+        if not resource:
+            raise ConfigurationError("resource must be a non-empty path such as 'socket.io'")
+        object.__setattr__(self, "resource", resource)
+        unknown = [t for t in self.transports if t not in ALL_TRANSPORTS]
+        if unknown or not self.transports:
+            raise ConfigurationError(
+                f"transports must be a non-empty subset of {ALL_TRANSPORTS}, got {self.transports!r}"
+            )
+        for name in ("heartbeat_interval", "polling_duration"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name} must be positive")
+        for name in ("max_body_size", "max_packets_per_payload", "max_queue"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name} must be at least 1")
+
+    @classmethod
+    def from_options(cls, transports: Sequence[str] | None = None, **options: Any) -> "ServerConfig":
+        """Build a config from ``SocketIOServer`` keyword arguments (``transports=None`` = all)."""
+        chosen = ALL_TRANSPORTS if transports is None else tuple(transports)
+        return cls(transports=chosen, **options)
+
+    @property
+    def heartbeats_enabled(self) -> bool:
+        """Whether the server sends heartbeats and times out silent clients."""
+        return self.heartbeat_timeout is not None

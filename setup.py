@@ -1,0 +1,38 @@
+"""Packaging for geventsio."""
+
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+with open(os.path.join(HERE, "geventsio", "__init__.py"), encoding="utf-8") as fh:
+    VERSION = re.search(r'^__version__ = "([^"]+)"', fh.read(), re.M).group(1)
+
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as fh:
+    LONG_DESCRIPTION = fh.read()
+
+setup(
+    name="geventsio",
+    version=VERSION,
+    description="A gevent server for Socket.IO 0.7-0.9 clients (protocol revision 1)",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    license="MIT",
+    packages=find_packages(include=["geventsio", "geventsio.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "gevent>=22.10",
+        "gevent-websocket>=0.10.1",
+        "greenlet>=2.0",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Internet :: WWW/HTTP :: WSGI :: Server",
+        "License :: OSI Approved :: MIT License",
+    ],
+)
