@@ -1,0 +1,324 @@
+"""One packet as text, and back: the Socket.IO 0.9 packet grammar, written once.
+
+::
+
+    packet = type ":" [id ["+"]] ":" [endpoint] [":" data]
+
+``type`` is one digit (:class:`~.packets.PacketType`), ``id`` asks for an ack (``+``: a
+*data* ack), ``endpoint`` is the namespace path. :func:`encode_packet` and
+:func:`decode_packet` handle the fields every packet shares; one small function per packet
+type, found in one table, handles the data part. Examples: ``1::/chat``, ``3:2::hello``,
+``5:1+::{"name":"ack_me","args":["x",1]}``, ``6:::1+["x",1]``, ``7:::1+0``.
+
+The JSON functions used by every wire format live here too (:func:`json_dumps`,
+:func:`json_loads`), chosen once at import, so that another JSON library can be plugged in
+one place. :func:`json_dumps` writes what JavaScript's ``JSON.stringify`` writes for the same
+value: compact, non-ASCII raw, ``/`` raw, control characters and lone surrogates escaped
+(floats keep Python's spelling, ``1.0`` or ``1e-07``, which ``JSON.parse`` reads the same).
+
+Decoding raises :class:`~geventsio.exceptions.ProtocolError` and nothing else for bad input.
+Nothing is cached and no input is mutated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, Callable
+
+from ..exceptions import ErrorAdvice, ErrorReason, ProtocolError
+from .packets import (
+    LONE_SURROGATE,
+    MAX_ID,
+    AckPacket,
+    ConnectPacket,
+    DisconnectPacket,
+    ErrorPacket,
+    EventPacket,
+    HeartbeatPacket,
+    JsonPacket,
+    MessagePacket,
+    NoopPacket,
+    Packet,
+)
+
+__all__ = ["MAX_ID", "json_dumps", "json_loads", "encode_packet", "decode_packet"]
+
+#: How much of a bad input an error message repeats.
+ECHO_LIMIT = 100
+
+
+def snippet(text: str) -> str:
+    """Return ``repr(text)`` cut to :data:`ECHO_LIMIT` characters, for error messages."""
+    if len(text) <= ECHO_LIMIT:
+        return repr(text)
+    return f"{text[:ECHO_LIMIT]!r}... ({len(text)} chars)"
+
+
+# -- JSON --------------------------------------------------------------------------------
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"invalid JSON: {name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(f"invalid JSON: number {snippet(text)} is out of range")
+    return value
+
+
+_json_encode: Callable[[Any], str] = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_json_decode: Callable[[str], Any] = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float
+).decode
+
+
+def json_dumps(obj: Any) -> str:
+    """Return ``obj`` as compact JSON, as ``JSON.stringify`` writes it (floats aside).
+
+    Keys keep their order; non-ASCII characters stay raw except lone surrogates, which are
+    escaped (``\\ud800``) so that the result can always be encoded as UTF-8.
+    Raises ``TypeError`` for a value JSON cannot represent and ``ValueError`` for NaN,
+    infinities and circular references: programming errors, not protocol errors.
+    """
+    text = _json_encode(obj)
+    if text.isascii():
+        return text
+    return LONE_SURROGATE.sub(_escape_surrogate, text)
+
+
+def json_loads(text: str) -> Any:
+    """Return the value the JSON document ``text`` holds.
+
+    Raises ProtocolError for anything ``JSON.stringify`` cannot have written: bad syntax,
+    ``NaN``/``Infinity``, numbers that overflow a float, nesting too deep to parse.
+    """
+    try:
+        return _json_decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"invalid JSON: {exc}; got {snippet(text)}") from None
+
+
+# -- encoding ----------------------------------------------------------------------------
+
+
+def _no_data(packet: Packet) -> str | None:
+    return None
+
+
+def _connect_data(packet: ConnectPacket) -> str | None:
+    return packet.query or None
+
+
+def _message_data(packet: MessagePacket) -> str | None:
+    data = packet.data
+    if not data.isascii():
+        data = LONE_SURROGATE.sub("\ufffd", data)
+    return data or None
+
+
+def _json_data(packet: JsonPacket) -> str:
+    return json_dumps(packet.data)
+
+
+def _event_data(packet: EventPacket) -> str:
+    if packet.args:
+        return json_dumps({"name": packet.name, "args": packet.args})
+    return json_dumps({"name": packet.name})
+
+
+def _ack_data(packet: AckPacket) -> str:
+    if packet.args:
+        return f"{packet.ack_id}+{json_dumps(packet.args)}"
+    return str(packet.ack_id)
+
+
+def _error_data(packet: ErrorPacket) -> str | None:
+    reason = "" if packet.reason is None else str(packet.reason.value)
+    if packet.advice is None:
+        return reason or None
+    return f"{reason}+{packet.advice.value}"
+
+
+# packet class -> (type digit, data part writer, whether the class has id/data_ack)
+_ENCODERS: dict[type, tuple[str, Callable[[Any], str | None], bool]] = {
+    DisconnectPacket: ("0", _no_data, False),
+    ConnectPacket: ("1", _connect_data, False),
+    HeartbeatPacket: ("2", _no_data, False),
+    MessagePacket: ("3", _message_data, True),
+    JsonPacket: ("4", _json_data, True),
+    EventPacket: ("5", _event_data, True),
+    AckPacket: ("6", _ack_data, False),
+    ErrorPacket: ("7", _error_data, False),
+    NoopPacket: ("8", _no_data, False),
+}
+
+
+def encode_packet(packet: Packet) -> str:
+    """Return the wire text of ``packet``, e.g. ``5:1+::{"name":"ack_me","args":["x",1]}``.
+
+    A data part is written after a third ``:`` only when there is one (``1::``, ``8::``).
+    Lone surrogates in a message's text become U+FFFD. Raises ``TypeError`` for an object
+    that is not a packet, and what :func:`json_dumps` raises for data JSON cannot hold.
+    """
+    try:
+        kind, write_data, has_id = _ENCODERS[type(packet)]
+    except KeyError:
+        raise TypeError(f"not a packet: {packet!r}") from None
+    id_field = ""
+    if has_id and packet.id is not None:
+        id_field = f"{packet.id}+" if packet.data_ack else str(packet.id)
+    data = write_data(packet)
+    if data is None:
+        return f"{kind}:{id_field}:{packet.endpoint}"
+    return f"{kind}:{id_field}:{packet.endpoint}:{data}"
+
+
+# -- decoding ----------------------------------------------------------------------------
+
+
+def _counter(digits: str, what: str) -> int:
+    """``digits`` as an id in 0..MAX_ID; ProtocolError if it is anything else."""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 16 or int(digits) > MAX_ID:
+        raise ProtocolError(f"expected {what} as decimal digits up to 2**53, got {snippet(digits)}")
+    return int(digits)
+
+
+def _id_field(field: str) -> tuple[int | None, bool]:
+    if not field:
+        return None, False
+    if field.endswith("+"):
+        return _counter(field[:-1], "a packet id"), True
+    return _counter(field, "a packet id"), False
+
+
+def _json_part(data: str | None, what: str) -> Any:
+    if data is None:
+        raise ProtocolError(f"expected {what} after the endpoint, got nothing")
+    return json_loads(data)
+
+
+def _decode_disconnect(endpoint: str, data: str | None, *_: object) -> Packet:
+    return DisconnectPacket(endpoint)  # trailing data seen in the wild is ignored
+
+
+def _decode_connect(endpoint: str, data: str | None, *_: object) -> Packet:
+    return ConnectPacket(endpoint, data or "")
+
+
+def _decode_heartbeat(endpoint: str, data: str | None, *_: object) -> Packet:
+    return HeartbeatPacket(endpoint)
+
+
+def _decode_noop(endpoint: str, data: str | None, *_: object) -> Packet:
+    return NoopPacket(endpoint)
+
+
+def _decode_message(
+    endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
+) -> Packet:
+    return MessagePacket(data or "", endpoint, packet_id, data_ack)
+
+
+def _decode_json(
+    endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
+) -> Packet:
+    return JsonPacket(_json_part(data, "JSON data"), endpoint, packet_id, data_ack)
+
+
+def _is_event(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and value["name"] != ""
+        and isinstance(value.get("args", []), list)
+    )
+
+
+def _decode_event(
+    endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
+) -> Packet:
+    event = _json_part(data, "event data")
+    if not _is_event(event):
+        raise ProtocolError(
+            'expected event data {"name": <non-empty string>[, "args": [...]]},'
+            f" got {snippet(data or '')}"
+        )
+    return EventPacket(event["name"], tuple(event.get("args", ())), endpoint, packet_id, data_ack)
+
+
+_ACK_DATA = re.compile(r"([0-9]+)(?:\+(.*))?", re.DOTALL)
+
+
+def _decode_ack(endpoint: str, data: str | None, *_: object) -> Packet:
+    match = _ACK_DATA.fullmatch(data or "")
+    if match is None:
+        raise ProtocolError(f"expected ack data <id>[+<JSON array>], got {snippet(data or '')}")
+    ack_id = _counter(match.group(1), "an ack id")
+    if match.group(2) is None:
+        return AckPacket(ack_id, (), endpoint)
+    args = json_loads(match.group(2))
+    if not isinstance(args, list):
+        raise ProtocolError(f"expected ack arguments as a JSON array, got {snippet(data or '')}")
+    return AckPacket(ack_id, tuple(args), endpoint)
+
+
+_REASONS = {str(reason.value): reason for reason in ErrorReason}
+_ADVICES = {str(advice.value): advice for advice in ErrorAdvice}
+
+
+def _decode_error(endpoint: str, data: str | None, *_: object) -> Packet:
+    reason_text, plus, advice_text = (data or "").partition("+")
+    reason = _REASONS.get(reason_text)
+    advice = _ADVICES.get(advice_text)
+    if (reason_text and reason is None) or (plus and advice is None):
+        raise ProtocolError(
+            f"expected error data [<reason {'|'.join(_REASONS)}>][+<advice "
+            f"{'|'.join(_ADVICES)}>], got {snippet(data or '')}"
+        )
+    return ErrorPacket(reason, advice, endpoint)
+
+
+# type digit -> data part reader; a reader gets (endpoint, data or None, id, data_ack)
+_DECODERS: dict[str, Callable[[str, str | None, Any, bool], Packet]] = {
+    "0": _decode_disconnect,
+    "1": _decode_connect,
+    "2": _decode_heartbeat,
+    "3": _decode_message,
+    "4": _decode_json,
+    "5": _decode_event,
+    "6": _decode_ack,
+    "7": _decode_error,
+    "8": _decode_noop,
+}
+_TYPES_WITH_ID = frozenset("345")
+
+
+def decode_packet(text: str) -> Packet:
+    """Return the packet that the wire text ``text`` holds (one packet, not a payload).
+
+    Data sent with a disconnect, heartbeat or noop is ignored. Raises ProtocolError, saying
+    what was expected and what arrived, for an unknown type, missing ``:`` separators, a bad
+    id (or an id on a type that takes none), or data that does not fit the type.
+    """
+    kind, _, rest = text.partition(":")
+    read_data = _DECODERS.get(kind)
+    if read_data is None:
+        raise ProtocolError(f"expected a packet type 0-8 and ':', got {snippet(text)}")
+    id_text, sep, rest = rest.partition(":")
+    if not sep:
+        raise ProtocolError(f"expected 'type:[id]:[endpoint][:data]', got {snippet(text)}")
+    if id_text and kind not in _TYPES_WITH_ID:
+        raise ProtocolError(f"packet type {kind} takes no id, got {snippet(text)}")
+    packet_id, data_ack = _id_field(id_text)
+    endpoint, sep, data = rest.partition(":")
+    return read_data(endpoint, data if sep else None, packet_id, data_ack)
