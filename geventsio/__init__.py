@@ -1,0 +1,31 @@
+"""geventsio: a gevent server for Socket.IO 0.7-0.9 clients (protocol revision 1).
+
+Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
+:func:`socketio_manage`) and handle each endpoint with a :class:`BaseNamespace` subclass.
+"""
+
+from .exceptions import (
+    ConfigurationError,
+    ErrorAdvice,
+    ErrorReason,
+    GeventSIOError,
+    InvalidStateError,
+    ProtocolError,
+)
+from .namespace import BaseNamespace
+from .server import SocketIOServer, socketio_manage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SocketIOServer",
+    "socketio_manage",
+    "BaseNamespace",
+    "GeventSIOError",
+    "ProtocolError",
+    "InvalidStateError",
+    "ConfigurationError",
+    "ErrorReason",
+    "ErrorAdvice",
+    "__version__",
+]

@@ -1,0 +1,331 @@
+"""``SocketIOHandler``: gevent's WSGI handler, taught to answer Socket.IO requests.
+
+Requests under ``/<resource>/`` are answered here (handshake, transports, the client
+script); everything else goes to the wrapped WSGI application through gevent's own
+``run_application``. Socket.IO responses are written with one ``sendall`` (head and body
+together), which avoids the delayed-ACK stall of writing them separately.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import time
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from gevent.pywsgi import WSGIHandler, format_date_time
+from geventwebsocket.websocket import Stream
+
+from .exceptions import ErrorAdvice, ErrorReason, ProtocolError
+from .protocol import (
+    ErrorPacket,
+    TargetKind,
+    encode_packet,
+    format_handshake,
+    jsonp_handshake_body,
+    parse_jsonp_index,
+    parse_query,
+    parse_target,
+)
+from .session import Session, SessionState
+from .static import ClientFiles
+from .transports import TRANSPORTS
+from .transports.polling import XHRPollingTransport
+from .transports.websocket import LimitedWebSocket, WebSocketTransport, encode_text_frames
+
+if TYPE_CHECKING:
+    from .server import SocketIOServer
+
+__all__ = ["SocketIOHandler"]
+
+log = logging.getLogger("geventsio.handler")
+
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_WS_VERSIONS = ("13", "8", "7")
+_TEXT = "text/plain; charset=UTF-8"
+NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
+
+
+class SocketIOHandler(WSGIHandler):
+    """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
+
+    server: "SocketIOServer"
+    #: gevent-websocket's WebSocket logs through its handler's ``logger``.
+    logger = logging.getLogger("geventsio.websocket")
+
+    def run_application(self) -> None:
+        """Answer a Socket.IO request, or hand any other request to the WSGI app."""
+        config = self.server.config
+        target = parse_target(self.environ.get("PATH_INFO", ""), config.resource)
+        if target.kind is TargetKind.OUTSIDE:
+            super().run_application()
+            return
+        try:
+            self._serve(target)
+        except _Answered:
+            pass
+        except ProtocolError as exc:
+            log.warning("%s %s from %s: %s", self.command, self.path,
+                        self.client_address, exc.message)
+            if not self.headers_sent:
+                self._respond(exc.status, exc.message.encode("utf-8"))
+
+    # -- routing -----------------------------------------------------------------------
+    def _serve(self, target: Any) -> None:
+        kind = target.kind
+        if kind is TargetKind.HANDSHAKE:
+            self._handshake()
+        elif kind is TargetKind.TRANSPORT:
+            self._transport(target.transport, target.sid)
+        elif kind is TargetKind.ROOT:
+            self._respond(HTTPStatus.OK, b"Welcome to socket.io.")
+        elif kind is TargetKind.STATIC:
+            self._static(target.static_name)
+        elif kind is TargetKind.UNSUPPORTED_PROTOCOL:
+            raise ProtocolError("Protocol version not supported.")
+        else:
+            raise ProtocolError(f"not a Socket.IO request path: {self.path[:200]}",
+                                status=HTTPStatus.NOT_FOUND)
+
+    def _require_method(self, *allowed: str) -> str:
+        method = self.command
+        if method not in allowed:
+            raise ProtocolError(f"method {method} not allowed here; use {' or '.join(allowed)}",
+                                status=HTTPStatus.METHOD_NOT_ALLOWED)
+        return method
+
+    # -- handshake ---------------------------------------------------------------------
+    def _handshake(self) -> None:
+        self._require_method("GET", "POST")
+        config = self.server.config
+        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        jsonp = parse_jsonp_index(query["jsonp"]) if "jsonp" in query else None
+        handshake = self._handshake_data(query)
+        authorization = config.authorization
+        if authorization is not None and not self._authorized(authorization, handshake):
+            log.info("handshake from %s refused by authorization", self.client_address)
+            self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
+                          headers=self._cors_headers())
+            return
+        session = self.server.manager.create_session(handshake)
+        body = format_handshake(session.sid, config.heartbeat_timeout,
+                                config.close_timeout, config.transports)
+        if jsonp is None:
+            self._respond(HTTPStatus.OK, body.encode("utf-8"), headers=self._cors_headers())
+        else:
+            self._respond(HTTPStatus.OK, jsonp_handshake_body(jsonp, body).encode("utf-8"),
+                          content_type="application/javascript")
+
+    @staticmethod
+    def _authorized(authorization: Any, handshake: dict[str, Any]) -> bool:
+        try:
+            return bool(authorization(handshake))
+        except Exception:
+            log.exception("the authorization callable raised; refusing the handshake")
+            return False
+
+    def _handshake_data(self, query: dict[str, str]) -> dict[str, Any]:
+        environ = self.environ
+        headers = {key[5:].replace("_", "-").lower(): value
+                   for key, value in environ.items() if key.startswith("HTTP_")}
+        address = self.client_address
+        host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, 0)
+        url = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            url += "?" + environ["QUERY_STRING"]
+        return {
+            "headers": headers,
+            "address": {"address": host, "port": port},
+            "time": _http_date(),
+            "issued": int(time.time() * 1000),
+            "query": query,
+            "url": url,
+            "xdomain": "origin" in headers,
+            "secure": environ.get("wsgi.url_scheme") == "https",
+        }
+
+    # -- transports --------------------------------------------------------------------
+    def _transport(self, name: str, sid: str) -> None:
+        config = self.server.config
+        if name not in config.transports or name not in TRANSPORTS:
+            raise ProtocolError(f"transport not supported: {name}",
+                                reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
+        session = self.server.manager.get(sid)
+        if name == WebSocketTransport.name:
+            self._websocket(session)
+            return
+        self._polling(session)
+
+    def _polling(self, session: Session | None) -> None:
+        method = self._require_method("GET", "POST")
+        if session is None or session.state is SessionState.CLOSED:
+            log.info("poll for unknown or ended session from %s", self.client_address)
+            self._respond(HTTPStatus.OK, NOT_HANDSHAKEN.encode(), headers=self._cors_headers())
+            return
+        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        if "disconnect" in query:
+            session.close("client disconnect", notify=True)
+            self._respond(HTTPStatus.OK, b"", content_type=None)
+            return
+        if session.state is SessionState.HANDSHAKEN:
+            self._bind(session)
+        if method == "POST":
+            session.receive_payload(self._read_body())
+            headers = self._cors_headers()
+            if headers:
+                headers.append(("X-XSS-Protection", "0"))
+            self._respond(HTTPStatus.OK, b"1", headers=headers)
+            return
+        payload = XHRPollingTransport(session).poll(self.server.config.polling_duration)
+        self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+
+    def _websocket(self, session: Session | None) -> None:
+        self._require_method("GET")
+        ws = self._upgrade()
+        self.close_connection = True
+        if session is None or session.state is not SessionState.HANDSHAKEN:
+            # Unknown, ended or already connected sid: say so, then close (as the reference).
+            log.info("websocket for unknown or used session from %s", self.client_address)
+            try:
+                self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]))
+                ws.close(1000)
+            except OSError:
+                pass
+            return
+        self._bind(session)
+        WebSocketTransport(session, ws, self.socket).run()
+
+    def _upgrade(self) -> LimitedWebSocket:
+        environ = self.environ
+        if "websocket" not in environ.get("HTTP_UPGRADE", "").lower() or \
+                "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
+            raise ProtocolError("expected a websocket upgrade request")
+        version = environ.get("HTTP_SEC_WEBSOCKET_VERSION", "")
+        if version not in _WS_VERSIONS:
+            self._respond(HTTPStatus.UPGRADE_REQUIRED, b"unsupported websocket version",
+                          headers=[("Sec-WebSocket-Version", "13")])
+            raise _Answered()
+        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "").strip()
+        try:
+            if len(base64.b64decode(key, validate=True)) != 16:
+                raise ValueError(key)
+        except (binascii.Error, ValueError):
+            raise ProtocolError("invalid Sec-WebSocket-Key") from None
+        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest())
+        self._write_head(HTTPStatus.SWITCHING_PROTOCOLS, [
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", accept.decode("ascii")),
+        ], b"", with_length=False)
+        return LimitedWebSocket(environ, Stream(self), self, self.server.config.max_body_size)
+
+    def _bind(self, session: Session) -> None:
+        """Give a session its environ and, for socketio_manage() apps, its namespaces."""
+        if session.environ is not None:
+            return
+        environ = dict(self.environ)
+        environ["socketio"] = session
+        session.environ = environ
+        if session.namespace_classes is not None:
+            return
+        result = None
+        try:
+            result = self.application(environ, _ignore_start_response)
+        except Exception:
+            log.exception("the application raised while binding session %s", session.sid)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if session.namespace_classes is None:
+            log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
+                      "socketio_manage() from the application", self.path)
+
+    def _read_body(self) -> str:
+        limit = self.server.config.max_body_size
+        length_text = self.environ.get("CONTENT_LENGTH") or ""
+        if length_text:
+            try:
+                length = int(length_text)
+            except ValueError:
+                raise ProtocolError(f"invalid Content-Length {length_text[:20]!r}") from None
+            if length > limit:
+                self.close_connection = True
+                raise ProtocolError(f"body of {length} bytes exceeds the limit of {limit}",
+                                    status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            body = self.environ["wsgi.input"].read(length)
+        else:
+            body = self.environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                self.close_connection = True
+                raise ProtocolError(f"body exceeds the limit of {limit} bytes",
+                                    status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+
+    def _static(self, name: str) -> None:
+        self._require_method("GET", "HEAD")
+        found = self.server.client_files.get(name)
+        if found is None:
+            self._respond(HTTPStatus.NOT_FOUND, ClientFiles.MISSING_HINT.encode("utf-8"))
+            return
+        body, content_type = found
+        self._respond(HTTPStatus.OK, body, content_type=content_type,
+                      head_only=self.command == "HEAD")
+
+    # -- responses ---------------------------------------------------------------------
+    def _cors_headers(self) -> list[tuple[str, str]]:
+        origin = self.environ.get("HTTP_ORIGIN")
+        if not origin:
+            return []
+        return [("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true")]
+
+    def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = _TEXT,
+                 headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:
+        """Write a whole response (head and body) with one sendall."""
+        all_headers = [("Content-Type", content_type)] if content_type else []
+        if headers:
+            all_headers.extend(headers)
+        all_headers.append(("Connection", "close" if self.close_connection else "Keep-Alive"))
+        self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
+
+    def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
+                    *, with_length: bool = True, length: int | None = None) -> None:
+        status_line = f"{status.value} {status.phrase}"
+        lines = [f"HTTP/1.1 {status_line}"]
+        lines.extend(f"{name}: {value}" for name, value in headers)
+        if with_length:
+            lines.append(f"Content-Length: {len(body) if length is None else length}")
+            lines.append(f"Date: {_http_date()}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        # What gevent's request logging and keep-alive logic read back:
+        self.status = status_line.encode("latin-1")
+        self._orig_status = status_line
+        self.code = status.value
+        self.headers_sent = True
+        self.response_length = len(head) + len(body)
+        self.socket.sendall(head + body)
+
+
+class _Answered(ProtocolError):
+    """The response was already written; nothing more to send."""
+
+    def __init__(self) -> None:
+        super().__init__("answered")
+
+
+def _ignore_start_response(status: str, headers: list[tuple[str, str]],
+                           exc_info: Any = None) -> Any:
+    """start_response for the app call that only binds namespaces: the response is dropped."""
+    return lambda data: None
+
+
+def _http_date() -> str:
+    """The current time as an HTTP date (gevent formats it as bytes)."""
+    value = format_date_time(time.time())
+    return value.decode("latin-1") if isinstance(value, bytes) else value

@@ -1,0 +1,87 @@
+"""The sessions of this process, and the one function that targets packets at them.
+
+The manager creates sessions at handshake, finds them by ``sid`` for every later request,
+forgets them when they close, and owns the short housekeeping greenlets (closing a session
+from a timer). :meth:`Manager.deliver` is the only way a packet reaches a session other than
+the one whose handler is running: a later many-process backend replaces what is behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterable, Mapping
+
+import gevent
+from gevent.pool import Group
+
+from .config import ServerConfig
+from .protocol import new_sid
+from .session import Session
+
+__all__ = ["Manager"]
+
+log = logging.getLogger("geventsio.manager")
+
+
+class Manager:
+    """Sessions by sid, namespace classes by endpoint, and packet delivery."""
+
+    def __init__(self, config: ServerConfig,
+                 namespaces: Mapping[str, type] | None = None) -> None:
+        self.config = config
+        self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
+        self.sessions: dict[str, Session] = {}
+        self.greenlets = Group()
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def create_session(self, handshake: dict[str, Any]) -> Session:
+        """A new session with a fresh unguessable sid (from ``secrets``)."""
+        sid = new_sid()
+        while sid in self.sessions:  # 120 random bits: practically never loops
+            sid = new_sid()
+        session = Session(sid, self, handshake)
+        session.namespace_classes = self.namespaces
+        self.sessions[sid] = session
+        return session
+
+    def get(self, sid: str) -> Session | None:
+        """The live session with this sid, or None."""
+        return self.sessions.get(sid)
+
+    def remove(self, session: Session) -> None:
+        """Forget a session (called by the session as it closes)."""
+        if self.sessions.get(session.sid) is session:
+            del self.sessions[session.sid]
+
+    def spawn(self, fn: Callable[..., Any], *args: Any) -> gevent.Greenlet:
+        """Run short housekeeping work in a greenlet owned by the manager."""
+        return self.greenlets.spawn(fn, *args)
+
+    def deliver(self, text: str, endpoint: str, *, sid: str | None = None,
+                exclude: Iterable[str] = ()) -> int:
+        """Queue one encoded packet for every target; returns how many got it.
+
+        ``sid`` targets one client; otherwise every client joined to ``endpoint``.
+        ``exclude`` lists sids that must not get it. The packet is encoded by the caller,
+        once, whatever the number of targets.
+        """
+        if sid is not None:
+            session = self.sessions.get(sid)
+            if session is None or sid in exclude:
+                return 0
+            session.put(text)
+            return 1
+        skip = frozenset(exclude)
+        count = 0
+        for session in list(self.sessions.values()):
+            if endpoint in session.namespaces and session.sid not in skip:
+                session.put(text)
+                count += 1
+        return count
+
+    def close_all(self, reason: str = "server shutdown") -> None:
+        """Close every session (the server is stopping)."""
+        for session in list(self.sessions.values()):
+            session.close(reason)

@@ -1,0 +1,330 @@
+"""``BaseNamespace``: the class applications subclass to handle one endpoint.
+
+One instance exists per client per namespace. Incoming packets are turned into calls in
+one place (:meth:`BaseNamespace._handle`): ``message`` -> ``recv_message(data)``, ``json``
+-> ``recv_json(data)``, event ``my event`` -> ``on_my_event(*args)``. The return value of
+the call becomes the data of the ack when the client asked for one. Event names are
+validated before any method is looked up, handler arities are checked once per class, and
+a handler that raises is logged while the client gets an ``error`` event and keeps its
+session.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import gevent
+from gevent.pool import Group
+
+from .protocol import (
+    DisconnectPacket,
+    EventPacket,
+    JsonPacket,
+    MessagePacket,
+    encode_packet,
+)
+from .emitter import Emitter
+from .session import NO_ACK
+
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["BaseNamespace", "RESERVED_EVENTS"]
+
+log = logging.getLogger("geventsio.namespace")
+
+#: Event names a client may not emit: they name lifecycle events, not application ones.
+RESERVED_EVENTS = frozenset(
+    {"connect", "connecting", "disconnect", "message", "json", "open", "close", "error",
+     "retry", "reconnect", "reconnecting", "newListener", "connect_failed", "reconnect_failed"}
+)
+
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ]{0,127}\Z")
+
+
+class BaseNamespace:
+    """Handles the packets of one client on one endpoint (``''``, ``'/chat'``, ...).
+
+    Override ``recv_connect``, ``recv_disconnect``, ``recv_message``, ``recv_json`` and
+    ``on_<event>`` methods; call ``emit``, ``send``, ``disconnect`` and ``spawn``.
+    """
+
+    def __init__(self, environ: dict[str, Any], ns_name: str, request: Any = None) -> None:
+        self.environ = environ
+        self.socket: Session = environ["socketio"]
+        #: gevent-socketio's per-process dict, shared by all namespaces of the client.
+        self.session: dict[str, Any] = self.socket.session
+        self.request = request
+        self.ns_name = ns_name
+        self.allowed_methods: set[str] | None = None
+        self._acks: dict[int, Callable[..., Any]] = {}
+        self._ack_counter = 0
+        self._greenlets: Group | None = None
+        self._ended = False
+        self.reset_acl()
+        self.initialize()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.ns_name!r} of {self.socket.sid}>"
+
+    # -- things to override ------------------------------------------------------------
+    def initialize(self) -> None:
+        """Called at the end of ``__init__``; set up per-client state here."""
+
+    def authorize(self, handshake: dict[str, Any]) -> bool:
+        """Whether this client may join the namespace (refused -> ``7::<ns>:2``)."""
+        return True
+
+    def recv_connect(self) -> None:
+        """The client joined this namespace."""
+
+    def recv_disconnect(self) -> None:
+        """The client left (or was disconnected); a notification, cleanup happens anyway."""
+
+    def recv_message(self, data: str) -> Any:
+        """A ``send()`` from the client; the return value answers a data ack."""
+        log.debug("%r: unhandled message %.100r", self, data)
+
+    def recv_json(self, data: Any) -> Any:
+        """A ``json.send()`` from the client; the return value answers a data ack."""
+        log.debug("%r: unhandled json message %.100r", self, data)
+
+    # -- properties ----------------------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        """The wire name of this namespace (same as ``ns_name``)."""
+        return self.ns_name
+
+    @property
+    def broadcast(self) -> Emitter:
+        """Everyone in this namespace but this client (``self.broadcast.emit(...)``)."""
+        return Emitter(self.socket.manager, self.ns_name, (self.socket.sid,))
+
+    @property
+    def io(self) -> Emitter:
+        """Everyone in this namespace, this client included (``self.io.emit(...)``)."""
+        return Emitter(self.socket.manager, self.ns_name)
+
+    @property
+    def handshake(self) -> dict[str, Any]:
+        """Headers, address, time, query, url, xdomain and secure of the handshake."""
+        return self.socket.handshake
+
+    # -- sending -------------------------------------------------------------------------
+    def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None) -> None:
+        """Send event ``event`` with JSON-able ``args`` to this client.
+
+        ``callback`` runs with the client's ack arguments; one that accepts arguments asks
+        for a data ack (``5:N+::``), one that takes none for a plain ack (``5:N::``).
+        """
+        packet_id, data_ack = self._register_ack(callback)
+        packet = EventPacket(event, args, self.ns_name, packet_id, data_ack)
+        self.socket.put(encode_packet(packet))
+
+    def send(self, message: Any, json: bool = False,
+             callback: Callable[..., Any] | None = None) -> None:
+        """Send a message (``json=True``: any JSON-able value) to this client."""
+        packet_id, data_ack = self._register_ack(callback)
+        if json:
+            packet: Any = JsonPacket(message, self.ns_name, packet_id, data_ack)
+        else:
+            packet = MessagePacket(message, self.ns_name, packet_id, data_ack)
+        self.socket.put(encode_packet(packet))
+
+    def error(self, error_name: str, error_message: str, msg_id: int | None = None,
+              quiet: bool = False) -> None:
+        """Tell the client about an error with an ``error`` event (as gevent-socketio did).
+
+        ``quiet`` only logs it.
+        """
+        log.warning("%r: %s: %s", self, error_name, error_message)
+        if not quiet:
+            packet = EventPacket("error", (error_name, error_message), self.ns_name, msg_id)
+            self.socket.put(encode_packet(packet))
+
+    def disconnect(self, silent: bool = False) -> None:
+        """Leave this namespace; on ``''`` end the whole session.
+
+        Unless ``silent``, the client is told (``0::/ns``, or ``0::`` for the session).
+        """
+        if self.ns_name == "":
+            self.socket.close("server disconnect", notify=not silent)
+            return
+        if not silent:
+            self.socket.put(encode_packet(DisconnectPacket(self.ns_name)))
+        self._end("server disconnect")
+
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Run ``fn(*args, **kwargs)`` in a greenlet killed when this namespace ends."""
+        if self._greenlets is None:
+            self._greenlets = Group()
+        return self._greenlets.spawn(fn, *args, **kwargs)
+
+    # -- gevent-socketio ACL -----------------------------------------------------------
+    def get_initial_acl(self) -> Iterable[str] | None:
+        """Method names callable at first (``None`` = all); override to restrict."""
+        return None
+
+    def reset_acl(self) -> None:
+        """Go back to :meth:`get_initial_acl`."""
+        initial = self.get_initial_acl()
+        self.allowed_methods = None if initial is None else set(initial)
+
+    def is_method_allowed(self, method_name: str) -> bool:
+        """Whether the ACL lets a client packet call ``method_name``."""
+        return self.allowed_methods is None or method_name in self.allowed_methods
+
+    def lift_acl_restrictions(self) -> None:
+        """Allow every method from now on."""
+        self.allowed_methods = None
+
+    def add_acl_method(self, method_name: str | Iterable[str]) -> None:
+        """Allow one more method (or several)."""
+        names = {method_name} if isinstance(method_name, str) else set(method_name)
+        if self.allowed_methods is None:
+            self.allowed_methods = names
+        else:
+            self.allowed_methods.update(names)
+
+    def del_acl_method(self, method_name: str) -> None:
+        """Forbid a method again. Raises ValueError when no ACL is in force."""
+        if self.allowed_methods is None:
+            raise ValueError("no ACL is in force: call get_initial_acl/add_acl_method first")
+        self.allowed_methods.discard(method_name)
+
+    # -- dispatch (called by the session) -----------------------------------------------
+    def _handle(self, packet: Any) -> Any:
+        """Call the method a packet names; returns its result or NO_ACK on failure."""
+        if type(packet) is EventPacket:
+            method_name = self._event_method(packet.name)
+            if method_name is None:
+                return NO_ACK
+            return self._call(method_name, packet.args, packet.name)
+        if type(packet) is JsonPacket:
+            return self._call("recv_json", (packet.data,), "json")
+        return self._call("recv_message", (packet.data,), "message")
+
+    def _event_method(self, name: str) -> str | None:
+        if name in RESERVED_EVENTS:
+            self.error("reserved_event", f'the event name "{name}" is reserved')
+            return None
+        if not _EVENT_NAME.match(name):
+            self.error("invalid_event_name", f"the event name {name[:100]!r} is not valid")
+            return None
+        return "on_" + name.replace(" ", "_")
+
+    def _call(self, method_name: str, args: tuple[Any, ...], what: str) -> Any:
+        if not self.is_method_allowed(method_name):
+            self.error("method_access_denied",
+                       f'You do not have access to method "{method_name}"')
+            return NO_ACK
+        method = getattr(self, method_name, None)
+        if method is None or not callable(method):
+            self.error("no_such_method", f'The method "{method_name}" was not found')
+            return NO_ACK
+        low, high = _arity(type(self), method_name, method)
+        if not low <= len(args) <= high:
+            self.error("invalid_arguments",
+                       f'"{what}" got {len(args)} argument(s); the handler takes '
+                       f"{low}{'' if high == low else ' or more' if high > 99 else f' to {high}'}")
+            return NO_ACK
+        try:
+            return method(*args)
+        except Exception:
+            log.exception("%r: handler %s raised", self, method_name)
+            self.error("handler_error", f'the server failed to handle "{what}"', quiet=False)
+            return NO_ACK
+
+    def _connected(self) -> None:
+        if not self.is_method_allowed("recv_connect"):
+            return
+        try:
+            self.recv_connect()
+        except Exception:
+            log.exception("%r: recv_connect raised", self)
+            self.error("handler_error", "the server failed to handle the connection")
+
+    def _authorized(self, handshake: dict[str, Any]) -> bool:
+        try:
+            return bool(self.authorize(handshake))
+        except Exception:
+            log.exception("%r: authorize raised; refusing", self)
+            return False
+
+    def _register_ack(self, callback: Callable[..., Any] | None) -> tuple[int | None, bool]:
+        if callback is None:
+            return None, False
+        self._ack_counter += 1
+        self._acks[self._ack_counter] = callback
+        return self._ack_counter, _accepts_arguments(callback)
+
+    def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
+        callback = self._acks.pop(ack_id, None)
+        if callback is None:
+            log.debug("%r: ack %d matches no callback", self, ack_id)
+            return
+        try:
+            if _accepts_arguments(callback):
+                callback(*args)
+            else:
+                callback()
+        except Exception:
+            log.exception("%r: ack callback %r raised", self, callback)
+
+    def _end(self, reason: str) -> None:
+        """The namespace is over: notify, forget, kill its greenlets. Idempotent."""
+        if self._ended:
+            return
+        self._ended = True
+        self.socket.forget_namespace(self.ns_name)
+        try:
+            self.recv_disconnect()
+        except Exception:
+            log.exception("%r: recv_disconnect raised", self)
+        self._acks.clear()
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._greenlets is None:
+            return
+        current = gevent.getcurrent()
+        for greenlet in list(self._greenlets):
+            if greenlet is not current:
+                greenlet.kill(block=False)
+
+
+_ARITY_CACHE: dict[tuple[type, str], tuple[int, int]] = {}
+
+
+def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int]:
+    """(least, most) positional arguments ``method`` takes; computed once per class."""
+    key = (cls, name)
+    found = _ARITY_CACHE.get(key)
+    if found is None:
+        found = _positional_range(method)
+        _ARITY_CACHE[key] = found
+    return found
+
+
+def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0, 1 << 30
+    low = high = 0
+    for p in params:
+        if p.kind is p.VAR_POSITIONAL:
+            high = 1 << 30
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            high += 1
+            if p.default is p.empty:
+                low += 1
+    return low, max(low, high)
+
+
+def _accepts_arguments(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` can take at least one positional argument."""
+    return _positional_range(fn)[1] > 0

@@ -1,0 +1,447 @@
+"""One client connection: its state, outgoing queue, namespaces, timers and greenlets.
+
+A session is created at handshake and outlives any single HTTP request: a polling client
+attaches a new transport for every poll, a websocket client attaches once. The session owns
+everything about its client (state, outbox, namespace instances, heartbeat and close
+timers, a ``gevent.pool.Group`` of greenlets); when it closes, all of that goes with it.
+
+Inbound packets are dispatched in the greenlet that read them (the websocket reader or the
+POST request), so one client's packets reach its handlers in the order sent, and a handler
+that blocks delays only its own client. While a handler runs, the heartbeat timeout is not
+enforced, so a slow handler does not get its client disconnected.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import gevent
+from gevent.event import Event
+from gevent.pool import Group
+
+from .exceptions import InvalidStateError, ProtocolError
+from .protocol import (
+    AckPacket,
+    ConnectPacket,
+    DisconnectPacket,
+    ErrorPacket,
+    ErrorReason,
+    EventPacket,
+    HeartbeatPacket,
+    JsonPacket,
+    MessagePacket,
+    NoopPacket,
+    decode_packet,
+    decode_payload,
+    encode_packet,
+)
+
+if TYPE_CHECKING:
+    from .config import ServerConfig
+    from .manager import Manager
+    from .namespace import BaseNamespace
+
+__all__ = ["SessionState", "Outbox", "Session"]
+
+log = logging.getLogger("geventsio.session")
+
+HEARTBEAT = encode_packet(HeartbeatPacket())
+DISCONNECT = encode_packet(DisconnectPacket())
+CONNECT = encode_packet(ConnectPacket())
+
+
+class SessionState(enum.Enum):
+    """Where a session is in its life."""
+
+    HANDSHAKEN = "handshaken"  # sid issued, no transport has attached yet
+    CONNECTED = "connected"  # a transport attached and ``1::`` was queued
+    CLOSED = "closed"  # ended; nothing of it is kept
+
+
+_TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
+    SessionState.HANDSHAKEN: frozenset({SessionState.CONNECTED, SessionState.CLOSED}),
+    SessionState.CONNECTED: frozenset({SessionState.CLOSED}),
+    SessionState.CLOSED: frozenset(),
+}
+
+
+class Outbox:
+    """The bounded queue of encoded packets waiting for a transport to write them."""
+
+    __slots__ = ("_items", "_ready", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self._items: deque[str] = deque()
+        self._ready = Event()
+        self.limit = limit
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, text: str) -> bool:
+        """Queue one packet; False (nothing queued) when the queue is full."""
+        if len(self._items) >= self.limit:
+            return False
+        self._items.append(text)
+        self._ready.set()
+        return True
+
+    def take_all(self) -> list[str]:
+        """Everything queued right now, in order; the queue is left empty."""
+        items = list(self._items)
+        self._items.clear()
+        self._ready.clear()
+        return items
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until something is queued (or :meth:`wake` is called); False on timeout."""
+        return self._ready.wait(timeout)
+
+    def wake(self) -> None:
+        """Release every waiter, e.g. because the session closed."""
+        self._ready.set()
+
+    def rearm(self) -> None:
+        """Make :meth:`wait` block again if a wake-up left nothing to take."""
+        if not self._items:
+            self._ready.clear()
+
+
+class Session:
+    """The server side of one client (one ``sid``)."""
+
+    def __init__(
+        self,
+        sid: str,
+        manager: "Manager",
+        handshake: dict[str, Any],
+    ) -> None:
+        self.sid = sid
+        self.manager = manager
+        self.config: ServerConfig = manager.config
+        self.handshake = handshake
+        self.state = SessionState.HANDSHAKEN
+        self.outbox = Outbox(self.config.max_queue)
+        self.namespaces: dict[str, BaseNamespace] = {}
+        #: gevent-socketio's per-process dict, shared by all namespaces of this client.
+        self.session: dict[str, Any] = {}
+        self.greenlets = Group()
+        self.transport: Any = None
+        #: What the namespaces of this client are built from (set by the handler).
+        self.environ: dict[str, Any] | None = None
+        self.namespace_classes: dict[str, type] | None = None
+        self.request: Any = None
+        self.close_reason: str | None = None
+        self._last_seen = time.monotonic()
+        self._dispatching = 0
+        self._heartbeat_timer: Any = None
+        self._close_timer: Any = None
+        self.closed_event = Event()
+        self._start_close_timer()
+
+    def __repr__(self) -> str:
+        return f"<Session {self.sid} {self.state.value}>"
+
+    # -- gevent-socketio names -------------------------------------------------------
+    @property
+    def sessid(self) -> str:
+        """gevent-socketio's name for :attr:`sid`."""
+        return self.sid
+
+    @property
+    def connected(self) -> bool:
+        """True while the session has not closed."""
+        return self.state is not SessionState.CLOSED
+
+    # -- state -------------------------------------------------------------------------
+    def _move_to(self, wanted: SessionState) -> None:
+        if wanted not in _TRANSITIONS[self.state]:
+            raise InvalidStateError(self.state, wanted)
+        self.state = wanted
+
+    # -- transports --------------------------------------------------------------------
+    def attach(self, transport: Any) -> None:
+        """A transport starts carrying this session; the first one connects it.
+
+        Raises InvalidStateError when the session has closed.
+        """
+        if self.state is SessionState.CLOSED:
+            raise InvalidStateError(self.state, SessionState.CONNECTED)
+        previous, self.transport = self.transport, transport
+        if previous is not None and previous is not transport:
+            previous.replaced()
+        self._stop_timer("_close_timer")
+        self._last_seen = time.monotonic()
+        if transport.streaming and self.config.heartbeats_enabled:
+            self._start_heartbeats()
+        if self.state is SessionState.HANDSHAKEN:
+            self._move_to(SessionState.CONNECTED)
+            self.outbox.put(CONNECT)
+            self.connect_namespace("")
+
+    def detach(self, transport: Any, final: bool = False) -> None:
+        """A transport stopped carrying this session.
+
+        ``final`` means the client is gone with it (a closed websocket); otherwise the
+        session waits ``close_timeout`` for the next transport (the next poll).
+        """
+        if self.transport is not transport:
+            return
+        self.transport = None
+        self._stop_timer("_heartbeat_timer")
+        if self.state is SessionState.CLOSED:
+            return
+        if final:
+            self.close("transport closed", notify=False)
+        else:
+            self._start_close_timer()
+
+    # -- outbound ----------------------------------------------------------------------
+    def put(self, text: str) -> None:
+        """Queue one encoded packet for this client (dropped if the session closed).
+
+        A client whose queue is full is disconnected: packets are never dropped silently.
+        """
+        if self.state is SessionState.CLOSED:
+            return
+        if not self.outbox.put(text):
+            log.warning("session %s: %d packets waiting, disconnecting slow client",
+                        self.sid, len(self.outbox))
+            self.manager.spawn(self.close, "outbox full", False)
+
+    def send_packet(self, packet: Any) -> None:
+        """Encode and queue one packet object."""
+        self.put(encode_packet(packet))
+
+    # -- inbound -----------------------------------------------------------------------
+    def receive_payload(self, text: str) -> None:
+        """Handle a (possibly framed) payload from a polling POST.
+
+        Raises ProtocolError if the framing is malformed; packets before a malformed
+        packet are handled, the rest are reported by :meth:`receive`.
+        """
+        for packet_text in decode_payload(text, self.config.max_packets_per_payload):
+            self.receive(packet_text)
+
+    def receive(self, text: str) -> None:
+        """Decode and dispatch one packet; a malformed one is logged and answered.
+
+        The client gets an ``error`` event naming the problem; the session goes on.
+        """
+        self._last_seen = time.monotonic()
+        try:
+            packet = decode_packet(text)
+        except ProtocolError as exc:
+            log.warning("session %s: malformed packet %.100r: %s", self.sid, text, exc)
+            self._report_error("", "malformed_packet", exc.message)
+            return
+        self.dispatch(packet)
+
+    def dispatch(self, packet: Any) -> None:
+        """Route one decoded packet to the namespace it names."""
+        if self.state is SessionState.CLOSED:
+            return
+        handler = _DISPATCH.get(type(packet))
+        if handler is not None:
+            handler(self, packet)
+
+    def _on_disconnect(self, packet: DisconnectPacket) -> None:
+        if packet.endpoint == "":
+            self.close("client disconnect", notify=False)
+            return
+        namespace = self.namespaces.get(packet.endpoint)
+        if namespace is not None:
+            namespace._end("client disconnect")
+
+    def _on_connect(self, packet: ConnectPacket) -> None:
+        if packet.endpoint == "":
+            return  # the default namespace connects with the transport
+        self.connect_namespace(packet.endpoint, packet.query)
+
+    def _on_data(self, packet: Any) -> None:
+        namespace = self.namespaces.get(packet.endpoint)
+        if namespace is None:
+            log.warning("session %s: packet for namespace %r it has not joined",
+                        self.sid, packet.endpoint)
+            return
+        if packet.id is not None and not packet.data_ack:
+            self.send_packet(AckPacket(packet.id, (), packet.endpoint))
+        self._dispatching += 1
+        try:
+            result = namespace._handle(packet)
+        finally:
+            self._dispatching -= 1
+        if packet.id is not None and packet.data_ack and result is not NO_ACK:
+            self.send_packet(AckPacket(packet.id, _ack_args(result), packet.endpoint))
+
+    def _on_ack(self, packet: AckPacket) -> None:
+        namespace = self.namespaces.get(packet.endpoint)
+        if namespace is not None:
+            namespace._on_ack(packet.ack_id, packet.args)
+
+    def _on_error(self, packet: ErrorPacket) -> None:
+        log.info("session %s: client reported error %s on %r", self.sid, packet.reason,
+                 packet.endpoint)
+
+    def _ignore(self, packet: Any) -> None:
+        pass
+
+    def _report_error(self, endpoint: str, name: str, message: str) -> None:
+        self.send_packet(EventPacket("error", (name, message), endpoint))
+
+    # -- namespaces --------------------------------------------------------------------
+    def connect_namespace(self, endpoint: str, query: str = "") -> None:
+        """Join the client to a namespace: instantiate it, confirm, call ``recv_connect``.
+
+        An unknown namespace, or one whose ``authorize`` refuses, gets ``7::<ns>:2``.
+        """
+        if endpoint in self.namespaces:
+            if endpoint:
+                self.send_packet(ConnectPacket(endpoint))
+            return
+        classes = self.namespace_classes or {}
+        cls = classes.get(endpoint)
+        if cls is None and endpoint == "":
+            from .namespace import BaseNamespace
+
+            cls = BaseNamespace
+        if cls is None:
+            log.warning("session %s: connect to unknown namespace %r refused", self.sid, endpoint)
+            self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
+            return
+        environ = dict(self.environ or {})
+        environ["socketio"] = self
+        namespace = cls(environ, endpoint, request=self.request)
+        if not namespace._authorized(self.handshake):
+            log.info("session %s: namespace %r refused by authorize()", self.sid, endpoint)
+            namespace._discard()
+            self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
+            return
+        self.namespaces[endpoint] = namespace
+        if endpoint:
+            self.send_packet(ConnectPacket(endpoint))
+        self._dispatching += 1
+        try:
+            namespace._connected()
+        finally:
+            self._dispatching -= 1
+
+    def forget_namespace(self, endpoint: str) -> None:
+        """Remove a namespace instance that has ended (called by the namespace)."""
+        self.namespaces.pop(endpoint, None)
+
+    # -- greenlets ---------------------------------------------------------------------
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Run ``fn`` in a greenlet owned by this session (killed when it closes)."""
+        return self.greenlets.spawn(fn, *args, **kwargs)
+
+    # -- ending ------------------------------------------------------------------------
+    def close(self, reason: str = "server disconnect", notify: bool = True) -> None:
+        """End the session: namespaces get ``recv_disconnect``, everything is released.
+
+        ``notify`` sends ``0::`` to the client first (a server-side disconnect).
+        Closing twice does nothing.
+        """
+        if self.state is SessionState.CLOSED:
+            return
+        if notify:
+            self.outbox.put(DISCONNECT)
+        self._move_to(SessionState.CLOSED)
+        self.close_reason = reason
+        log.debug("session %s closed: %s", self.sid, reason)
+        self._stop_timer("_heartbeat_timer")
+        self._stop_timer("_close_timer")
+        for endpoint in sorted(self.namespaces, reverse=True):  # '' last
+            namespace = self.namespaces.get(endpoint)
+            if namespace is not None:
+                namespace._end(reason)
+        self.namespaces.clear()
+        self.manager.remove(self)
+        self.outbox.wake()
+        transport = self.transport
+        if transport is not None:
+            transport.session_closed()
+        self.closed_event.set()
+        _kill_others(self.greenlets)
+
+    # -- timers ------------------------------------------------------------------------
+    def _start_close_timer(self) -> None:
+        timeout = self.config.close_timeout
+        if timeout is None or self.state is SessionState.CLOSED:
+            return
+        self._stop_timer("_close_timer")
+        timer = gevent.get_hub().loop.timer(timeout)
+        timer.start(self._on_close_timeout)
+        self._close_timer = timer
+
+    def _on_close_timeout(self) -> None:
+        self._close_timer = None
+        self.manager.spawn(self.close, "close timeout", False)
+
+    def _start_heartbeats(self) -> None:
+        self._stop_timer("_heartbeat_timer")
+        interval = self.config.heartbeat_interval
+        timer = gevent.get_hub().loop.timer(interval, interval)
+        timer.start(self._on_heartbeat_tick)
+        self._heartbeat_timer = timer
+
+    def _on_heartbeat_tick(self) -> None:
+        timeout = self.config.heartbeat_timeout
+        silent_for = time.monotonic() - self._last_seen
+        if timeout is not None and silent_for > timeout and not self._dispatching:
+            self._stop_timer("_heartbeat_timer")
+            log.info("session %s: no heartbeat for %.1fs", self.sid, silent_for)
+            self.manager.spawn(self.close, "heartbeat timeout", False)
+            return
+        self.put(HEARTBEAT)
+
+    def _stop_timer(self, name: str) -> None:
+        timer = getattr(self, name)
+        if timer is not None:
+            timer.stop()
+            timer.close()
+            setattr(self, name, None)
+
+
+class _NoAck:
+    """Marker returned by a namespace when no data ack may be sent (the handler failed)."""
+
+    def __repr__(self) -> str:
+        return "NO_ACK"
+
+
+NO_ACK = _NoAck()
+
+
+def _ack_args(result: Any) -> tuple[Any, ...]:
+    """A handler's return value as the arguments of a data ack."""
+    if result is None:
+        return ()
+    if isinstance(result, tuple):
+        return result
+    return (result,)
+
+
+def _kill_others(group: Group) -> None:
+    """Kill every greenlet of ``group`` except the running one (which may be a member)."""
+    current = gevent.getcurrent()
+    others = [g for g in group if g is not current]
+    for greenlet in others:
+        greenlet.kill(block=False)
+
+
+_DISPATCH: dict[type, Callable[[Session, Any], None]] = {
+    DisconnectPacket: Session._on_disconnect,
+    ConnectPacket: Session._on_connect,
+    HeartbeatPacket: Session._ignore,
+    MessagePacket: Session._on_data,
+    JsonPacket: Session._on_data,
+    EventPacket: Session._on_data,
+    AckPacket: Session._on_ack,
+    ErrorPacket: Session._on_error,
+    NoopPacket: Session._ignore,
+}

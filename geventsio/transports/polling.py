@@ -1,0 +1,68 @@
+"""xhr-polling: a GET is a long poll, a POST carries a payload from the client.
+
+The GET attaches the transport to the session, waits until packets are queued (or
+``polling_duration`` passes, then ``8::``), and answers with everything queued at that
+moment, framed. A POST's payload is dispatched before it is answered ``1``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ..protocol import NoopPacket, encode_packet, encode_payload
+from ..session import SessionState
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+__all__ = ["XHRPollingTransport"]
+
+NOOP = encode_packet(NoopPacket())
+
+
+class XHRPollingTransport:
+    """One long-poll GET of one session."""
+
+    name = "xhr-polling"
+    streaming = False
+
+    __slots__ = ("session", "_replaced")
+
+    def __init__(self, session: "Session") -> None:
+        self.session = session
+        self._replaced = False
+
+    def poll(self, duration: float) -> str:
+        """Wait for packets and return the payload to answer the GET with."""
+        session = self.session
+        session.attach(self)
+        try:
+            self._wait(duration)
+            if self._replaced:
+                return NOOP
+            packets = session.outbox.take_all()
+        finally:
+            session.detach(self)
+        return encode_payload(packets) if packets else NOOP
+
+    def _wait(self, duration: float) -> None:
+        outbox = self.session.outbox
+        deadline = time.monotonic() + duration
+        while not self._replaced and not len(outbox):
+            if self.session.state is SessionState.CLOSED:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            outbox.rearm()
+            outbox.wait(remaining)
+
+    def replaced(self) -> None:
+        """A newer poll took over: this one answers at once with a noop."""
+        self._replaced = True
+        self.session.outbox.wake()
+
+    def session_closed(self) -> None:
+        """The session ended: answer now with what is queued (``0::`` if it was kicked)."""
+        self.session.outbox.wake()
