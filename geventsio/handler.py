@@ -173,7 +173,9 @@ class SocketIOHandler(WSGIHandler):
         if session.state is SessionState.HANDSHAKEN:
             self._bind(session)
         if method == "POST":
-            session.receive_payload(self._read_body())
+            body = self._read_body()
+            session.open()
+            session.receive_payload(body)
             headers = self._cors_headers()
             if headers:
                 headers.append(("X-XSS-Protection", "0"))

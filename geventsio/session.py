@@ -178,6 +178,14 @@ class Session:
         self._last_seen = time.monotonic()
         if transport.streaming and self.config.heartbeats_enabled:
             self._start_heartbeats()
+        self.open()
+
+    def open(self) -> None:
+        """Connect a handshaken session: queue ``1::`` and join the default namespace.
+
+        The first transport request does this, whether a poll or a POST. Does nothing
+        once connected.
+        """
         if self.state is SessionState.HANDSHAKEN:
             self._move_to(SessionState.CONNECTED)
             self.outbox.put(CONNECT)

@@ -1,0 +1,114 @@
+"""Test fixtures: a real SocketIOServer on a free 127.0.0.1 port, the node client driver.
+
+The whole test process runs under gevent (monkey-patched first thing), so the server, the
+node driver's reader and the tests' waits are all greenlets of one hub.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import gc  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+from typing import Any, Callable, Iterator  # noqa: E402
+
+import gevent  # noqa: E402
+import pytest  # noqa: E402
+from greenlet import greenlet as _greenlet  # noqa: E402
+
+from geventsio import SocketIOServer  # noqa: E402
+
+from .apps import Recorder, make_namespaces  # noqa: E402
+from .nodeclient import NodeDriver  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pytest_configure(config: Any) -> None:
+    """In CI a missing node client must fail loudly, never skip."""
+    if not os.path.isdir(os.path.join(ROOT, "node_modules", "socket.io-client")):
+        raise pytest.UsageError(
+            "node_modules/socket.io-client is missing: run `npm install` in the project root")
+    if shutil.which("node") is None:
+        raise pytest.UsageError("node is not installed")
+
+
+class LiveServer:
+    """A started SocketIOServer and the facts tests need about it."""
+
+    def __init__(self, server: SocketIOServer, recorder: Recorder) -> None:
+        self.server = server
+        self.recorder = recorder
+        self.port = server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.manager = server.manager
+
+    def wait_sessions(self, count: int, timeout: float = 15.0) -> None:
+        """Wait until the server holds exactly ``count`` sessions."""
+        wait_until(lambda: len(self.manager.sessions) == count, timeout,
+                   lambda: f"{len(self.manager.sessions)} sessions, wanted {count}")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 15.0,
+               describe: Callable[[], str] = lambda: "condition") -> None:
+    """Poll ``predicate`` (cheaply, yielding to the hub) until true or fail."""
+    with gevent.Timeout(timeout, AssertionError(f"timed out waiting: {describe()}")):
+        delay = 0.005
+        while not predicate():
+            gevent.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+def live_greenlets() -> int:
+    """How many greenlets exist and have not finished."""
+    gc.collect()
+    return sum(1 for obj in gc.get_objects()
+               if isinstance(obj, _greenlet) and not obj.dead and obj is not gevent.get_hub())
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_server(recorder: Recorder) -> Iterator[Callable[..., LiveServer]]:
+    """Factory: start a server (namespaces of tests.apps by default) on a free port."""
+    started: list[SocketIOServer] = []
+
+    def make(app: Any = None, namespaces: Any = "default", **options: Any) -> LiveServer:
+        if namespaces == "default":
+            namespaces = make_namespaces(recorder)
+        options.setdefault("log", None)
+        server = SocketIOServer(("127.0.0.1", 0), app, namespaces=namespaces, **options)
+        server.start()
+        started.append(server)
+        return LiveServer(server, recorder)
+
+    yield make
+    for server in started:
+        server.stop(timeout=2)
+
+
+@pytest.fixture
+def live(make_server: Callable[..., LiveServer]) -> LiveServer:
+    """A server with the test namespaces and short timers."""
+    return make_server(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                       polling_duration=2)
+
+
+@pytest.fixture
+def node() -> Iterator[NodeDriver]:
+    """One node process running the real socket.io-client 0.9.16."""
+    driver = NodeDriver(ROOT)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs(caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="geventsio")

@@ -1,0 +1,178 @@
+"""Byte-level HTTP and websocket clients for tests that check exact wire behaviour.
+
+Nothing here is clever: a request is written as bytes and the answer read back whole,
+so tests can assert status lines, headers and bodies exactly, and send input no real
+client would send (malformed packets, oversize bodies, bad frames).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import struct
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Response:
+    status: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes
+    raw_head: bytes = field(repr=False, default=b"")
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def _read_exact(sock: socket.socket, n: int, buf: bytearray) -> bytes:
+    while len(buf) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"connection closed after {len(buf)} of {n} bytes")
+        buf += chunk
+    out = bytes(buf[:n])
+    del buf[:n]
+    return out
+
+
+def _read_head(sock: socket.socket, buf: bytearray) -> bytes:
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"connection closed before the end of the head: {bytes(buf)!r}")
+        buf += chunk
+    end = buf.index(b"\r\n\r\n") + 4
+    head = bytes(buf[:end])
+    del buf[:end]
+    return head
+
+
+def parse_head(head: bytes) -> tuple[int, str, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    _, status, reason = lines[0].split(" ", 2)
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    return int(status), reason, headers
+
+
+def read_response(sock: socket.socket, buf: bytearray | None = None) -> Response:
+    """Read one HTTP response (Content-Length or chunked) from ``sock``."""
+    buf = bytearray() if buf is None else buf
+    head = _read_head(sock, buf)
+    status, reason, headers = parse_head(head)
+    if "content-length" in headers:
+        body = _read_exact(sock, int(headers["content-length"]), buf)
+    elif headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in buf:
+                buf += sock.recv(65536)
+            line_end = buf.index(b"\r\n")
+            size = int(bytes(buf[:line_end]), 16)
+            del buf[: line_end + 2]
+            chunk = _read_exact(sock, size + 2, buf)
+            if size == 0:
+                break
+            body += chunk[:-2]
+    else:
+        body = bytes(buf)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    return Response(status, reason, headers, body, head)
+
+
+def request(port: int, method: str, path: str, body: bytes = b"",
+            headers: dict[str, str] | None = None, timeout: float = 10.0,
+            raw: bytes | None = None) -> Response:
+    """One HTTP/1.1 request on a new connection; returns the whole response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        if raw is None:
+            lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+            for name, value in (headers or {}).items():
+                lines.append(f"{name}: {value}")
+            if body or method == "POST":
+                lines.append(f"Content-Length: {len(body)}")
+            raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        sock.sendall(raw)
+        return read_response(sock)
+
+
+def handshake(port: int, resource: str = "socket.io") -> str:
+    """Handshake and return the new sid."""
+    response = request(port, "GET", f"/{resource}/1/?t=1")
+    assert response.status == 200, response
+    return response.text.split(":")[0]
+
+
+class RawWebSocket:
+    """A minimal RFC 6455 client: masked text frames out, frames in."""
+
+    def __init__(self, port: int, path: str, timeout: float = 10.0,
+                 headers: dict[str, str] | None = None) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = bytearray()
+        key = base64.b64encode(os.urandom(16)).decode("ascii")
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        self.status, _, self.headers = parse_head(_read_head(self.sock, self.buf))
+
+    def send_frame(self, payload: bytes, opcode: int = 1, length: int | None = None) -> None:
+        """Send one masked frame; ``length`` may lie about the payload size."""
+        size = len(payload) if length is None else length
+        head = bytearray([0x80 | opcode])
+        if size < 126:
+            head.append(0x80 | size)
+        elif size < 1 << 16:
+            head.append(0x80 | 126)
+            head += struct.pack("!H", size)
+        else:
+            head.append(0x80 | 127)
+            head += struct.pack("!Q", size)
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(bytes(head) + mask + masked)
+
+    def send_text(self, text: str) -> None:
+        self.send_frame(text.encode("utf-8"))
+
+    def recv_frame(self) -> tuple[int, bytes]:
+        """(opcode, payload) of the next frame; raises ConnectionError at EOF."""
+        first, second = _read_exact(self.sock, 2, self.buf)
+        size = second & 0x7F
+        if size == 126:
+            size = struct.unpack("!H", _read_exact(self.sock, 2, self.buf))[0]
+        elif size == 127:
+            size = struct.unpack("!Q", _read_exact(self.sock, 8, self.buf))[0]
+        return first & 0x0F, _read_exact(self.sock, size, self.buf)
+
+    def recv_text(self) -> str:
+        """The next text frame's packet, skipping nothing; fails on any other opcode."""
+        opcode, payload = self.recv_frame()
+        assert opcode == 1, (opcode, payload)
+        return payload.decode("utf-8")
+
+    def recv_until(self, predicate, limit: int = 100) -> str:
+        """Read text frames until one satisfies ``predicate``; returns it."""
+        for _ in range(limit):
+            text = self.recv_text()
+            if predicate(text):
+                return text
+        raise AssertionError("no matching frame")
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
