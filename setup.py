@@ -28,7 +28,7 @@ setup(
         "greenlet>=2.0",
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
