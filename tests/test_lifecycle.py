@@ -1,0 +1,100 @@
+"""Session lifecycle over a raw websocket: heartbeats, heartbeat timeout, slow handlers."""
+
+from __future__ import annotations
+
+import time
+
+import gevent
+
+from geventsio import BaseNamespace
+
+from .rawclient import RawWebSocket, handshake
+
+
+def test_silent_websocket_client_is_reaped_by_heartbeat_timeout(make_server):
+    live = make_server(heartbeat_interval=0.2, heartbeat_timeout=1.0, close_timeout=30)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        frames = []
+        while True:  # read, never answer: the connection stays open but says nothing
+            opcode, payload = ws.recv_frame()
+            frames.append((opcode, payload))
+            if opcode == 8:
+                break
+        texts = [p.decode() for o, p in frames if o == 1]
+        assert texts[0] == "1::"
+        assert texts.count("2::") >= 3
+    finally:
+        ws.close()
+    live.wait_sessions(0)
+    live.recorder.wait_for("disconnect", sid=sid, ns="")
+    assert live.recorder.items  # the disconnect was recorded, not just the socket closed
+
+
+def test_answering_heartbeats_keeps_the_session(make_server):
+    live = make_server(heartbeat_interval=0.2, heartbeat_timeout=0.8, close_timeout=30)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        deadline = time.monotonic() + 3 * 0.8
+        beats = 0
+        while time.monotonic() < deadline:
+            opcode, payload = ws.recv_frame()
+            assert opcode == 1
+            if payload == b"2::":
+                beats += 1
+                ws.send_text("2::")
+        assert beats >= 5
+        assert sid in live.manager.sessions
+    finally:
+        ws.close()
+    live.wait_sessions(0)  # closing the websocket ends the session at once
+
+
+def test_a_slow_handler_does_not_get_its_client_timed_out(make_server):
+    class Slow(BaseNamespace):
+        def on_slow(self, seconds: float) -> str:
+            gevent.sleep(seconds)
+            return "done"
+
+    live = make_server(namespaces={"": Slow}, heartbeat_interval=0.2, heartbeat_timeout=0.6,
+                       close_timeout=30)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        ws.send_text('5:1+::{"name":"slow","args":[1.5]}')  # blocks the reader 1.5 s
+        while True:
+            text = ws.recv_text()
+            if text == "2::":
+                ws.send_text("2::")
+            elif text.startswith("6:::"):
+                break
+        assert text == '6:::1+["done"]'
+        assert sid in live.manager.sessions
+    finally:
+        ws.close()
+
+
+def test_packets_from_one_client_are_handled_in_order(make_server):
+    order: list[int] = []
+
+    class Ordered(BaseNamespace):
+        def on_n(self, n: int) -> None:
+            if n % 7 == 0:
+                gevent.sleep(0.01)  # a handler that yields must not let later ones pass
+            order.append(n)
+
+    live = make_server(namespaces={"": Ordered})
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        for n in range(100):
+            ws.send_text('5:::{"name":"n","args":[%d]}' % n)
+        ws.send_text('5:1+::{"name":"n","args":[100]}')
+        assert ws.recv_until(lambda t: t.startswith("6:::")) == "6:::1"
+    finally:
+        ws.close()
+    assert order == list(range(101))

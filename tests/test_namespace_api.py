@@ -1,0 +1,237 @@
+"""BaseNamespace and server API details: socketio_manage, handshake data, ACL, spawn, of()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gevent
+import pytest
+
+from geventsio import BaseNamespace, ConfigurationError, SocketIOServer, socketio_manage
+from geventsio.protocol import decode_payload
+
+from .apps import make_namespaces
+from .conftest import wait_until
+from .nodeclient import NodeSocket
+from .rawclient import handshake, request
+from .test_bad_input import PollingClient
+
+
+class FakeRequest:
+    """Stands for a framework request; like werkzeug's proxy it can resolve itself."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+
+class FakeProxy:
+    def __init__(self, target: FakeRequest) -> None:
+        self._target = target
+
+    def _get_current_object(self) -> FakeRequest:
+        return self._target
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
+def test_socketio_manage_from_a_wsgi_app(make_server, recorder, node, transport):
+    seen: list[Any] = []
+    namespaces = make_namespaces(recorder)
+
+    class Main(namespaces[""]):
+        def on_who(self) -> str:
+            seen.append(self.request)
+            return self.request.environ["PATH_INFO"]
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"].startswith("/socket.io"):
+            request = FakeProxy(FakeRequest(environ))
+            return socketio_manage(environ, {"": Main, "/chat": namespaces["/chat"]}, request)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"page"]
+
+    live = make_server(app=app, namespaces=None)
+    assert request(live.port, "GET", "/").text == "page"
+    sock = NodeSocket(node, "manage", live.url, transport)
+    assert sock.connect()["transport"] == transport
+    token = sock.emit("who", ack=True)
+    assert sock.wait_ack(token)[0].startswith(f"/socket.io/1/{transport}/")
+    assert isinstance(seen[0], FakeRequest)  # the proxy was resolved
+    sock.of("/chat")
+    sock.emit("echo", "managed", ns="/chat")
+    assert sock.wait_event("echo", ns="/chat") == ["managed"]
+
+
+def test_socketio_manage_outside_a_socketio_request_is_an_error():
+    with pytest.raises(ConfigurationError, match="socketio_manage"):
+        socketio_manage({"PATH_INFO": "/"}, {})
+
+
+def test_app_that_forgets_socketio_manage_still_gets_a_default_namespace(make_server, caplog):
+    def app(environ, start_response):
+        start_response("404 Not Found", [])
+        return [b""]
+
+    live = make_server(app=app, namespaces=None)
+    client = PollingClient(live.port)  # connected: 1:: came back
+    assert client.post(b"1::/chat").body == b"1"
+    assert client.poll() == ["7::/chat:2"]
+    assert any("socketio_manage" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("bad", [{"chat": BaseNamespace}, {"/a:b": BaseNamespace}, {"/x": object}])
+def test_bad_namespace_maps_are_refused(bad):
+    with pytest.raises(ConfigurationError):
+        SocketIOServer(("127.0.0.1", 0), None, namespaces=bad)
+
+
+@pytest.mark.parametrize("option", [{"policy_server": True}, {"message_queue": "redis://x"},
+                                    {"origins": "example.com:*"}, {"transports": ["htmlfile"]},
+                                    {"heartbeat_interval": 0}, {"resource": "/"}])
+def test_options_not_available_are_refused_not_ignored(option):
+    with pytest.raises(ConfigurationError):
+        SocketIOServer(("127.0.0.1", 0), None, **option)
+
+
+def test_handshake_data_reaches_the_namespace(make_server):
+    seen: dict[str, Any] = {}
+
+    class Main(BaseNamespace):
+        def recv_connect(self) -> None:
+            seen.update(self.handshake)
+
+    live = make_server(namespaces={"": Main})
+    response = request(live.port, "GET", "/socket.io/1/?t=5&token=abc&token=def",
+                       headers={"Origin": "http://example.test", "X-Custom": "yes"})
+    sid = response.text.split(":")[0]
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    assert seen["query"] == {"t": "5", "token": "abc"}
+    assert seen["headers"]["x-custom"] == "yes"
+    assert seen["headers"]["origin"] == "http://example.test"
+    assert seen["address"]["address"] == "127.0.0.1"
+    assert isinstance(seen["address"]["port"], int)
+    assert seen["url"] == "/socket.io/1/?t=5&token=abc&token=def"
+    assert seen["xdomain"] is True
+    assert seen["secure"] is False
+    assert seen["time"].endswith("GMT")
+
+
+def test_global_authorization_refuses_the_handshake(make_server, caplog):
+    live = make_server(authorization=lambda data: data["query"].get("token") == "ok")
+    refused = request(live.port, "GET", "/socket.io/1/?token=no")
+    assert (refused.status, refused.text) == (403, "handshake unauthorized")
+    assert not live.manager.sessions
+    accepted = request(live.port, "GET", "/socket.io/1/?token=ok")
+    assert accepted.status == 200
+    assert len(live.manager.sessions) == 1
+
+
+def test_authorization_that_raises_refuses(make_server, caplog):
+    def broken(data):
+        raise KeyError("oops")
+
+    live = make_server(authorization=broken)
+    assert request(live.port, "GET", "/socket.io/1/").status == 403
+    assert any("authorization callable raised" in r.getMessage() for r in caplog.records)
+
+
+def test_acl_limits_methods_until_lifted(make_server):
+    class Guarded(BaseNamespace):
+        def get_initial_acl(self):
+            return ["recv_connect", "on_login"]
+
+        def on_login(self, password: str) -> bool:
+            if password == "secret":
+                self.lift_acl_restrictions()
+                return True
+            return False
+
+        def on_echo(self, value: Any) -> None:
+            self.emit("echo", value)
+
+    live = make_server(namespaces={"": Guarded})
+    client = PollingClient(live.port)
+    client.post(b'5:::{"name":"echo","args":[1]}')
+    (denied,) = client.poll()
+    assert denied.startswith('5:::{"name":"error","args":["method_access_denied",')
+    client.post(b'5:1+::{"name":"login","args":["secret"]}')
+    assert client.poll() == ["6:::1+[true]"]
+    client.assert_alive()
+
+
+def test_add_and_del_acl_methods():
+    class Plain(BaseNamespace):
+        pass
+
+    session = type("S", (), {"session": {}, "handshake": {}, "sid": "x"})()
+    ns = Plain({"socketio": session}, "")
+    assert ns.is_method_allowed("on_anything")
+    with pytest.raises(ValueError):
+        ns.del_acl_method("on_x")
+    ns.add_acl_method("on_a")
+    assert ns.is_method_allowed("on_a") and not ns.is_method_allowed("on_b")
+    ns.add_acl_method(["on_b", "on_c"])
+    ns.del_acl_method("on_a")
+    assert sorted(ns.allowed_methods) == ["on_b", "on_c"]
+    ns.reset_acl()
+    assert ns.allowed_methods is None
+
+
+def test_spawned_greenlets_die_with_the_namespace(live):
+    client = PollingClient(live.port)
+    client.post(b"1::/chat")
+    client.poll()
+    client.post(b'5::/chat:{"name":"spawn_forever"}')
+    namespace = live.manager.sessions[client.sid].namespaces["/chat"]
+    (greenlet,) = list(namespace._greenlets)
+    assert not greenlet.dead
+    client.post(b"0::/chat")
+    wait_until(lambda: greenlet.dead)
+    live.recorder.wait_for("disconnect", sid=client.sid, ns="/chat")
+    client.assert_alive()
+
+
+def test_session_dict_is_shared_between_namespaces(live):
+    client = PollingClient(live.port)
+    client.post(b"1::/chat")
+    client.poll()
+    client.post(b'5:::{"name":"set_session","args":["k","v"]}')
+    client.post(b'5:1+:/chat:{"name":"get_session","args":["k"]}')
+    assert client.poll() == ['6::/chat:1+["v"]']
+
+
+def test_server_of_reaches_clients_from_a_background_greenlet(live):
+    a, b = PollingClient(live.port), PollingClient(live.port)
+    job = gevent.spawn(lambda: live.server.of("").emit("tick", 1))
+    assert job.get(timeout=5) == 2
+    assert a.poll() == ['5:::{"name":"tick","args":[1]}']
+    assert b.poll() == ['5:::{"name":"tick","args":[1]}']
+    assert sorted(live.server.sockets.clients()) == sorted([a.sid, b.sid])
+    assert live.server.of("/chat").emit("tick", 2) == 0
+
+
+def test_emitting_a_value_that_is_not_json_is_a_handler_error(make_server, caplog):
+    class Bad(BaseNamespace):
+        def on_go(self) -> None:
+            self.emit("x", object())
+
+        def on_fine(self) -> None:
+            self.emit("fine")
+
+    live = make_server(namespaces={"": Bad})
+    client = PollingClient(live.port)
+    client.post(b'5:::{"name":"go"}')
+    (answer,) = client.poll()
+    assert answer.startswith('5:::{"name":"error","args":["handler_error",')
+    assert any(r.exc_info and r.exc_info[0] is TypeError for r in caplog.records)
+    client.post(b'5:::{"name":"fine"}')
+    assert client.poll() == ['5:::{"name":"fine"}']
+
+
+def test_server_stop_says_goodbye_to_every_client(make_server):
+    live = make_server()
+    client = PollingClient(live.port)
+    pending = gevent.spawn(request, live.port, "GET", client.path)
+    wait_until(lambda: live.manager.sessions[client.sid].transport is not None)
+    live.server.stop(timeout=2)
+    assert pending.get(timeout=10).text == "0::"
+    assert not live.manager.sessions
