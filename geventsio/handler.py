@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
-from .exceptions import ErrorAdvice, ErrorReason, ProtocolError
+from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from .protocol import (
     ErrorPacket,
     TargetKind,
@@ -47,6 +47,7 @@ _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 _TEXT = "text/plain; charset=UTF-8"
 NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
+_CLOSE_FRAME = b"\x88\x02\x03\xe8"  # websocket close, code 1000
 
 
 class SocketIOHandler(WSGIHandler):
@@ -181,7 +182,10 @@ class SocketIOHandler(WSGIHandler):
                 headers.append(("X-XSS-Protection", "0"))
             self._respond(HTTPStatus.OK, b"1", headers=headers)
             return
-        payload = XHRPollingTransport(session).poll(self.server.config.polling_duration)
+        try:
+            payload = XHRPollingTransport(session).poll(self.server.config.polling_duration)
+        except InvalidStateError:  # the session ended while the app was binding it
+            payload = NOT_HANDSHAKEN
         self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
 
     def _websocket(self, session: Session | None) -> None:
@@ -189,16 +193,21 @@ class SocketIOHandler(WSGIHandler):
         ws = self._upgrade()
         self.close_connection = True
         if session is None or session.state is not SessionState.HANDSHAKEN:
-            # Unknown, ended or already connected sid: say so, then close (as the reference).
-            log.info("websocket for unknown or used session from %s", self.client_address)
-            try:
-                self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]))
-                ws.close(1000)
-            except OSError:
-                pass
+            self._refuse_websocket()
             return
         self._bind(session)
-        WebSocketTransport(session, ws, self.socket).run()
+        try:
+            WebSocketTransport(session, ws, self.socket).run()
+        except InvalidStateError:  # the session ended while the app was binding it
+            self._refuse_websocket()
+
+    def _refuse_websocket(self) -> None:
+        """Unknown, ended or already connected sid: say so, then close (as the reference)."""
+        log.info("websocket for unknown or used session from %s", self.client_address)
+        try:
+            self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]) + _CLOSE_FRAME)
+        except OSError:
+            pass
 
     def _upgrade(self) -> LimitedWebSocket:
         environ = self.environ

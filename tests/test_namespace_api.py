@@ -235,3 +235,25 @@ def test_server_stop_says_goodbye_to_every_client(make_server):
     live.server.stop(timeout=2)
     assert pending.get(timeout=10).text == "0::"
     assert not live.manager.sessions
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
+def test_session_that_ends_while_the_app_binds_it(make_server, transport):
+    def app(environ, start_response):
+        environ["socketio"].close("the app refused", notify=False)
+        return socketio_manage(environ, {"": BaseNamespace})
+
+    live = make_server(app=app, namespaces=None)
+    sid = handshake(live.port)
+    if transport == "xhr-polling":
+        assert request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}").text == "7:::1+0"
+    else:
+        from .rawclient import RawWebSocket
+
+        ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+        try:
+            assert ws.recv_text() == "7:::1+0"
+            assert ws.recv_frame() == (8, b"\x03\xe8")
+        finally:
+            ws.close()
+    assert not live.manager.sessions
