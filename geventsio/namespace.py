@@ -228,8 +228,8 @@ class BaseNamespace:
         low, high = _arity(type(self), method_name, method)
         if not low <= len(args) <= high:
             self.error("invalid_arguments",
-                       f'"{what}" got {len(args)} argument(s); the handler takes '
-                       f"{low}{'' if high == low else ' or more' if high > 99 else f' to {high}'}")
+                       f'"{what}" got {len(args)} argument(s); the handler takes {low}'
+                       + ("" if high == low else " or more" if high >= _MANY else f" to {high}"))
             return NO_ACK
         try:
             return method(*args)
@@ -296,6 +296,7 @@ class BaseNamespace:
                 greenlet.kill(block=False)
 
 
+_MANY = 1 << 30  # "any number of arguments"
 _ARITY_CACHE: dict[tuple[type, str], tuple[int, int]] = {}
 
 
@@ -313,11 +314,11 @@ def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        return 0, 1 << 30
+        return 0, _MANY
     low = high = 0
     for p in params:
         if p.kind is p.VAR_POSITIONAL:
-            high = 1 << 30
+            high = _MANY
         elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             high += 1
             if p.default is p.empty:

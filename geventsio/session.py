@@ -2,8 +2,9 @@
 
 A session is created at handshake and outlives any single HTTP request: a polling client
 attaches a new transport for every poll, a websocket client attaches once. The session owns
-everything about its client (state, outbox, namespace instances, heartbeat and close
-timers, a ``gevent.pool.Group`` of greenlets); when it closes, all of that goes with it.
+everything about its client: state, outbox, namespace instances (each owning the greenlets
+its handlers spawned), heartbeat and close timers (hub timers, not greenlets). When it
+closes, all of that goes with it; the websocket transport owns its one writer greenlet.
 
 Inbound packets are dispatched in the greenlet that read them (the websocket reader or the
 POST request), so one client's packets reach its handlers in the order sent, and a handler
@@ -16,14 +17,12 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
-from gevent.event import Event
-from gevent.pool import Group
 
 from .exceptions import InvalidStateError, ProtocolError
+from .outbox import Outbox
 from .protocol import (
     AckPacket,
     ConnectPacket,
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     from .manager import Manager
     from .namespace import BaseNamespace
 
-__all__ = ["SessionState", "Outbox", "Session"]
+__all__ = ["SessionState", "Session", "NO_ACK"]
 
 log = logging.getLogger("geventsio.session")
 
@@ -69,48 +68,6 @@ _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 }
 
 
-class Outbox:
-    """The bounded queue of encoded packets waiting for a transport to write them."""
-
-    __slots__ = ("_items", "_ready", "limit")
-
-    def __init__(self, limit: int) -> None:
-        self._items: deque[str] = deque()
-        self._ready = Event()
-        self.limit = limit
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def put(self, text: str) -> bool:
-        """Queue one packet; False (nothing queued) when the queue is full."""
-        if len(self._items) >= self.limit:
-            return False
-        self._items.append(text)
-        self._ready.set()
-        return True
-
-    def take_all(self) -> list[str]:
-        """Everything queued right now, in order; the queue is left empty."""
-        items = list(self._items)
-        self._items.clear()
-        self._ready.clear()
-        return items
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until something is queued (or :meth:`wake` is called); False on timeout."""
-        return self._ready.wait(timeout)
-
-    def wake(self) -> None:
-        """Release every waiter, e.g. because the session closed."""
-        self._ready.set()
-
-    def rearm(self) -> None:
-        """Make :meth:`wait` block again if a wake-up left nothing to take."""
-        if not self._items:
-            self._ready.clear()
-
-
 class Session:
     """The server side of one client (one ``sid``)."""
 
@@ -129,7 +86,6 @@ class Session:
         self.namespaces: dict[str, BaseNamespace] = {}
         #: gevent-socketio's per-process dict, shared by all namespaces of this client.
         self.session: dict[str, Any] = {}
-        self.greenlets = Group()
         self.transport: Any = None
         #: What the namespaces of this client are built from (set by the handler).
         self.environ: dict[str, Any] | None = None
@@ -140,7 +96,6 @@ class Session:
         self._dispatching = 0
         self._heartbeat_timer: Any = None
         self._close_timer: Any = None
-        self.closed_event = Event()
         self._start_close_timer()
 
     def __repr__(self) -> str:
@@ -342,11 +297,6 @@ class Session:
         """Remove a namespace instance that has ended (called by the namespace)."""
         self.namespaces.pop(endpoint, None)
 
-    # -- greenlets ---------------------------------------------------------------------
-    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
-        """Run ``fn`` in a greenlet owned by this session (killed when it closes)."""
-        return self.greenlets.spawn(fn, *args, **kwargs)
-
     # -- ending ------------------------------------------------------------------------
     def close(self, reason: str = "server disconnect", notify: bool = True) -> None:
         """End the session: namespaces get ``recv_disconnect``, everything is released.
@@ -373,8 +323,6 @@ class Session:
         transport = self.transport
         if transport is not None:
             transport.session_closed()
-        self.closed_event.set()
-        _kill_others(self.greenlets)
 
     # -- timers ------------------------------------------------------------------------
     def _start_close_timer(self) -> None:
@@ -432,14 +380,6 @@ def _ack_args(result: Any) -> tuple[Any, ...]:
     if isinstance(result, tuple):
         return result
     return (result,)
-
-
-def _kill_others(group: Group) -> None:
-    """Kill every greenlet of ``group`` except the running one (which may be a member)."""
-    current = gevent.getcurrent()
-    others = [g for g in group if g is not current]
-    for greenlet in others:
-        greenlet.kill(block=False)
 
 
 _DISPATCH: dict[type, Callable[[Session, Any], None]] = {
