@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import socket
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,16 @@ class SocketIOHandler(WSGIHandler):
                         self.client_address, exc.message)
             if not self.headers_sent:
                 self._respond(exc.status, exc.message.encode("utf-8"))
+            if exc.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+                self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        """Refuse the rest of an oversize body: gevent would otherwise read it all to
+        keep the connection in step, and the connection closes anyway."""
+        try:
+            self.socket.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
 
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:

@@ -282,3 +282,24 @@ def test_bad_jsonp_index_on_handshake(live):
     response = request(live.port, "GET", "/socket.io/1/?jsonp=alert(1)")
     assert response.status == 400
     assert b"alert" not in response.body or b"jsonp" in response.body
+
+
+def test_oversize_body_is_not_read_at_all(make_server):
+    # The client announces 100 MB and sends a few bytes: the 413 comes at once and the
+    # server does not wait for (or read) the rest.
+    live = make_server(max_body_size=1000)
+    client = PollingClient(live.port)
+    raw = (f"POST {client.path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"
+           "3:::start").encode()
+    import socket as socket_module
+
+    from .rawclient import read_response
+
+    with socket_module.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(raw)
+        response = read_response(sock)
+        assert response.status == 413
+        assert response.headers["connection"] == "close"
+        sock.settimeout(10)
+        assert sock.recv(100) == b""  # the server closed the connection
+    client.assert_alive()
