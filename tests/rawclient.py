@@ -128,10 +128,11 @@ class RawWebSocket:
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         self.status, _, self.headers = parse_head(_read_head(self.sock, self.buf))
 
-    def send_frame(self, payload: bytes, opcode: int = 1, length: int | None = None) -> None:
+    def send_frame(self, payload: bytes, opcode: int = 1, length: int | None = None,
+                   fin: bool = True) -> None:
         """Send one masked frame; ``length`` may lie about the payload size."""
         size = len(payload) if length is None else length
-        head = bytearray([0x80 | opcode])
+        head = bytearray([(0x80 if fin else 0) | opcode])
         if size < 126:
             head.append(0x80 | size)
         elif size < 1 << 16:

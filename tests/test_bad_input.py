@@ -303,3 +303,35 @@ def test_oversize_body_is_not_read_at_all(make_server):
         sock.settimeout(10)
         assert sock.recv(100) == b""  # the server closed the connection
     client.assert_alive()
+
+
+def test_websocket_fragments_add_up_to_the_limit(make_server, caplog):
+    live = make_server(max_body_size=1000)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        ws.send_frame(b"3:::" + b"a" * 400, opcode=1, fin=False)   # each fragment is small,
+        ws.send_frame(b"b" * 400, opcode=0, fin=False)              # together they are not
+        ws.send_frame(b"c" * 400, opcode=0, fin=True)
+        while True:
+            opcode, payload = ws.recv_frame()
+            if opcode == 8:
+                break
+        assert payload[:2] == (1009).to_bytes(2, "big")
+    finally:
+        ws.close()
+    assert _logged(caplog, "exceeds the limit")
+
+
+def test_websocket_fragmented_message_under_the_limit_is_fine(make_server):
+    live = make_server(max_body_size=1000)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        ws.send_frame(b'5:::{"name":"echo",', opcode=1, fin=False)
+        ws.send_frame(b'"args":["split"]}', opcode=0, fin=True)
+        assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":["split"]}'
+    finally:
+        ws.close()

@@ -27,6 +27,7 @@ __all__ = ["WebSocketTransport", "LimitedWebSocket", "encode_text_frames"]
 log = logging.getLogger("geventsio.transports.websocket")
 
 _TEXT = WebSocket.OPCODE_TEXT
+_DATA_OPCODES = (WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY)
 _CLOSE_TOO_BIG = 1009
 
 
@@ -41,25 +42,31 @@ def encode_text_frames(texts: list[str]) -> bytes:
 
 
 class LimitedWebSocket(WebSocket):
-    """gevent-websocket's WebSocket that refuses frames larger than ``max_size`` bytes.
+    """gevent-websocket's WebSocket that refuses messages larger than ``max_size`` bytes.
 
-    The length is checked from the frame header before any payload is read, so a client
-    announcing a huge frame costs nothing; the connection is closed with 1009.
+    Lengths are checked from frame headers before any payload is read, for one frame and
+    for the fragments of one message together, so a client announcing a huge frame costs
+    nothing; the connection is closed with 1009.
     """
 
-    __slots__ = ("max_size",)
+    __slots__ = ("max_size", "message_size")
 
     def __init__(self, environ: dict[str, Any], stream: Any, handler: Any, max_size: int) -> None:
         super().__init__(environ, stream, handler)
         self.max_size = max_size
+        self.message_size = 0
 
     def read_frame(self) -> tuple[Header, bytes]:
         """Read one frame, refusing an oversize one before reading its payload."""
         header = Header.decode_header(self.stream)
         if header.flags:
             raise WebSocketError("reserved bits set in a frame header")
-        if header.length > self.max_size:
-            raise _FrameTooLarge(header.length, self.max_size)
+        if header.opcode in _DATA_OPCODES:  # a new message starts
+            self.message_size = 0
+        if header.opcode in _DATA_OPCODES or header.opcode == WebSocket.OPCODE_CONTINUATION:
+            self.message_size += header.length  # fragments of one message add up
+        if self.message_size > self.max_size or header.length > self.max_size:
+            raise _FrameTooLarge(max(self.message_size, header.length), self.max_size)
         if not header.length:
             return header, b""
         payload = self.raw_read(header.length)
