@@ -260,7 +260,8 @@ class Session:
     def connect_namespace(self, endpoint: str, query: str = "") -> None:
         """Join the client to a namespace: instantiate it, confirm, call ``recv_connect``.
 
-        An unknown namespace, or one whose ``authorize`` refuses, gets ``7::<ns>:2``.
+        An unknown namespace, or one whose ``authorize`` refuses, gets ``7::<ns>:2``; one
+        whose constructor (``initialize``) raises gets ``7::<ns>`` and a log line.
         """
         if endpoint in self.namespaces:
             if endpoint:
@@ -278,7 +279,12 @@ class Session:
             return
         environ = dict(self.environ or {})
         environ["socketio"] = self
-        namespace = cls(environ, endpoint, request=self.request)
+        try:
+            namespace = cls(environ, endpoint, request=self.request)
+        except Exception:
+            log.exception("session %s: creating namespace %r failed", self.sid, endpoint)
+            self.send_packet(ErrorPacket(None, None, endpoint))
+            return
         if not namespace._authorized(self.handshake):
             log.info("session %s: namespace %r refused by authorize()", self.sid, endpoint)
             namespace._discard()

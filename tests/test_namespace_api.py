@@ -257,3 +257,26 @@ def test_session_that_ends_while_the_app_binds_it(make_server, transport):
         finally:
             ws.close()
     assert not live.manager.sessions
+
+
+def test_namespace_whose_initialize_raises_is_not_joined(make_server, caplog):
+    class Broken(BaseNamespace):
+        def initialize(self) -> None:
+            raise RuntimeError("cannot start")
+
+    namespaces = make_namespaces_with({"/broken": Broken})
+    live = make_server(namespaces=namespaces)
+    client = PollingClient(live.port)
+    client.post(b"1::/broken")
+    assert client.poll() == ["7::/broken"]
+    assert any("creating namespace '/broken' failed" in r.getMessage() for r in caplog.records)
+    assert "/broken" not in live.manager.sessions[client.sid].namespaces
+    client.assert_alive()
+
+
+def make_namespaces_with(extra: dict[str, type]) -> dict[str, type]:
+    from .apps import Recorder
+
+    namespaces = make_namespaces(Recorder())
+    namespaces.update(extra)
+    return namespaces
