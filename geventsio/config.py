@@ -13,6 +13,9 @@ from .exceptions import ConfigurationError
 
 __all__ = ["ServerConfig", "ALL_TRANSPORTS"]
 
+#: Longest timer the JS clients can arm (setTimeout takes at most 2**31 - 1 ms).
+_MAX_SECONDS = 2_000_000
+
 #: Transports this release implements, in the order the handshake offers them.
 ALL_TRANSPORTS: tuple[str, ...] = ("websocket", "xhr-polling")
 
@@ -24,8 +27,8 @@ class ServerConfig:
     resource: str = "socket.io"
     transports: tuple[str, ...] = ALL_TRANSPORTS
     heartbeat_interval: float = 25.0
-    heartbeat_timeout: float | None = 60.0
-    close_timeout: float | None = 60.0
+    heartbeat_timeout: float = 60.0
+    close_timeout: float = 60.0
     polling_duration: float = 20.0
     origins: str = "*:*"
     authorization: Callable[[dict[str, Any]], bool] | None = None
@@ -48,9 +51,7 @@ class ServerConfig:
             raise ConfigurationError(
                 f"transports must be a non-empty subset of {ALL_TRANSPORTS}, got {self.transports!r}"
             )
-        for name in ("heartbeat_interval", "polling_duration"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"{name} must be positive")
+        self._check_timers()
         for name in ("max_body_size", "max_packets_per_payload", "max_queue"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
@@ -61,7 +62,23 @@ class ServerConfig:
         chosen = ALL_TRANSPORTS if transports is None else tuple(transports)
         return cls(transports=chosen, **options)
 
-    @property
-    def heartbeats_enabled(self) -> bool:
-        """Whether the server sends heartbeats and times out silent clients."""
-        return self.heartbeat_timeout is not None
+    def _check_timers(self) -> None:
+        """Refuse timer settings the 0.9 clients cannot live with.
+
+        The clients arm their own timers from the handshake: an empty or zero heartbeat
+        timeout makes them drop the connection at once, a heartbeat interval that is not
+        shorter than the timeout makes them give up between two heartbeats, and a long
+        poll held longer than the close timeout makes them close it themselves.
+        """
+        for name in ("heartbeat_interval", "heartbeat_timeout", "close_timeout",
+                     "polling_duration"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    0 < value < _MAX_SECONDS):
+                raise ConfigurationError(
+                    f"{name} must be a number of seconds between 0 and {_MAX_SECONDS}, "
+                    f"got {value!r}")
+        if self.heartbeat_interval >= self.heartbeat_timeout:
+            raise ConfigurationError("heartbeat_interval must be shorter than heartbeat_timeout")
+        if self.polling_duration >= self.close_timeout:
+            raise ConfigurationError("polling_duration must be shorter than close_timeout")

@@ -30,6 +30,16 @@ class Emitter:
     def __repr__(self) -> str:
         return f"<Emitter {self.endpoint!r} minus {len(self.exclude)}>"
 
+    def __eq__(self, other: object) -> bool:
+        """Emitters are values: ``server.of('/chat') == self.io`` inside a /chat handler."""
+        if not isinstance(other, Emitter):
+            return NotImplemented
+        return (self.manager, self.endpoint, self.exclude) == (
+            other.manager, other.endpoint, other.exclude)
+
+    def __hash__(self) -> int:
+        return hash((id(self.manager), self.endpoint, self.exclude))
+
     def emit(self, event: str, *args: Any) -> int:
         """Send event ``event`` to every target; returns how many clients got it."""
         return self._deliver(encode_packet(EventPacket(event, args, self.endpoint)))
@@ -42,8 +52,14 @@ class Emitter:
             packet = MessagePacket(message, self.endpoint)
         return self._deliver(encode_packet(packet))
 
-    def clients(self) -> list[str]:
-        """The sids this emitter would reach now."""
+    def clients(self, room: str | None = None) -> list[str]:
+        """The sids this emitter would reach now.
+
+        Rooms are not in this release: naming one raises NotImplementedError rather than
+        answering as if the room were empty.
+        """
+        if room is not None:
+            raise NotImplementedError("rooms are not available in this release")
         return [sid for sid, session in self.manager.sessions.items()
                 if self.endpoint in session.namespaces and sid not in self.exclude]
 

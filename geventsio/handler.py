@@ -162,6 +162,9 @@ class SocketIOHandler(WSGIHandler):
     # -- transports --------------------------------------------------------------------
     def _transport(self, name: str, sid: str) -> None:
         config = self.server.config
+        if name == "":
+            self._disconnect_sync(sid)
+            return
         if name not in config.transports or name not in TRANSPORTS:
             raise ProtocolError(f"transport not supported: {name}",
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
@@ -169,18 +172,27 @@ class SocketIOHandler(WSGIHandler):
         if name == WebSocketTransport.name:
             self._websocket(session)
             return
-        self._polling(session)
+        self._polling(session, sid)
 
-    def _polling(self, session: Session | None) -> None:
+    def _disconnect_sync(self, sid: str) -> None:
+        """``GET /<resource>/1//<sid>/?disconnect=1``: the client leaving (page unload)."""
+        self._require_method("GET", "POST")
+        if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
+            raise ProtocolError("a path without a transport only serves ?disconnect",
+                                status=HTTPStatus.NOT_FOUND)
+        session = self.server.manager.get(sid)
+        if session is not None:
+            session.close("client disconnect", notify=True)
+        self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
+
+    def _polling(self, session: Session | None, sid: str) -> None:
         method = self._require_method("GET", "POST")
         if session is None or session.state is SessionState.CLOSED:
-            log.info("poll for unknown or ended session from %s", self.client_address)
-            self._respond(HTTPStatus.OK, NOT_HANDSHAKEN.encode(), headers=self._cors_headers())
+            self._answer_unknown_poll(method, sid)
             return
-        query = parse_query(self.environ.get("QUERY_STRING", ""))
-        if "disconnect" in query:
+        if "disconnect" in parse_query(self.environ.get("QUERY_STRING", "")):
             session.close("client disconnect", notify=True)
-            self._respond(HTTPStatus.OK, b"", content_type=None)
+            self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
             return
         if session.state is SessionState.HANDSHAKEN:
             self._bind(session)
@@ -198,6 +210,14 @@ class SocketIOHandler(WSGIHandler):
         except InvalidStateError:  # the session ended while the app was binding it
             payload = NOT_HANDSHAKEN
         self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+
+    def _answer_unknown_poll(self, method: str, sid: str) -> None:
+        """A poll for no live session: its farewell if it was kicked, else ``7:::1+0``."""
+        farewell = self.server.manager.take_farewell(sid) if method == "GET" else None
+        if farewell is None:
+            log.info("poll for unknown or ended session from %s", self.client_address)
+            farewell = NOT_HANDSHAKEN
+        self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
 
     def _websocket(self, session: Session | None) -> None:
         self._require_method("GET")
@@ -244,7 +264,11 @@ class SocketIOHandler(WSGIHandler):
         return LimitedWebSocket(environ, Stream(self), self, self.server.config.max_body_size)
 
     def _bind(self, session: Session) -> None:
-        """Give a session its environ and, for socketio_manage() apps, its namespaces."""
+        """Give a session its environ and, for socketio_manage() apps, its namespaces.
+
+        The application is called once per session, on its first transport request, and
+        its response is dropped: it only has to call socketio_manage().
+        """
         if session.environ is not None:
             return
         environ = dict(self.environ)
@@ -254,7 +278,7 @@ class SocketIOHandler(WSGIHandler):
             return
         result = None
         try:
-            result = self.application(environ, _ignore_start_response)
+            result = self.application(_as_plain_request(environ), _ignore_start_response)
         except Exception:
             log.exception("the application raised while binding session %s", session.sid)
         finally:
@@ -339,6 +363,22 @@ class _Answered(ProtocolError):
 
     def __init__(self) -> None:
         super().__init__("answered")
+
+
+def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
+    """The environ the application sees when it binds a session: an ordinary GET/POST.
+
+    The websocket upgrade has already been answered here; routers such as werkzeug's send
+    upgrade requests only to websocket routes, which would hide the socketio_manage() view.
+    """
+    plain = dict(environ)
+    plain.pop("HTTP_UPGRADE", None)
+    plain.pop("HTTP_SEC_WEBSOCKET_KEY", None)
+    plain.pop("HTTP_SEC_WEBSOCKET_VERSION", None)
+    plain.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+    if "upgrade" in plain.get("HTTP_CONNECTION", "").lower():
+        plain["HTTP_CONNECTION"] = "keep-alive"
+    return plain
 
 
 def _ignore_start_response(status: str, headers: list[tuple[str, str]],

@@ -8,7 +8,6 @@ the one whose handler is running: a later many-process backend replaces what is 
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Iterable, Mapping
 
 import gevent
@@ -20,8 +19,6 @@ from .session import Session
 
 __all__ = ["Manager"]
 
-log = logging.getLogger("geventsio.manager")
-
 
 class Manager:
     """Sessions by sid, namespace classes by endpoint, and packet delivery."""
@@ -32,6 +29,8 @@ class Manager:
         self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
         self.sessions: dict[str, Session] = {}
         self.greenlets = Group()
+        #: Last words for polling clients kicked between two polls: sid -> (payload, timer).
+        self.farewells: dict[str, tuple[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -54,6 +53,32 @@ class Manager:
         """Forget a session (called by the session as it closes)."""
         if self.sessions.get(session.sid) is session:
             del self.sessions[session.sid]
+
+    def keep_farewell(self, sid: str, payload: str) -> None:
+        """Hold what a closed session could not deliver (its ``0::``) for its next poll.
+
+        A polling client kicked while no poll was open would otherwise learn of it only
+        as ``7:::1+0`` ("not handshaken") and reconnect; it is kept ``close_timeout``.
+        """
+        self.drop_farewell(sid)
+        timer = gevent.get_hub().loop.timer(self.config.close_timeout)
+        timer.start(self.drop_farewell, sid)
+        self.farewells[sid] = (payload, timer)
+
+    def take_farewell(self, sid: str) -> str | None:
+        """The payload kept for a closed session's next poll (once), or None."""
+        found = self.farewells.get(sid)
+        if found is None:
+            return None
+        self.drop_farewell(sid)
+        return found[0]
+
+    def drop_farewell(self, sid: str) -> None:
+        """Forget a kept farewell and stop its timer."""
+        found = self.farewells.pop(sid, None)
+        if found is not None:
+            found[1].stop()
+            found[1].close()
 
     def spawn(self, fn: Callable[..., Any], *args: Any) -> gevent.Greenlet:
         """Run short housekeeping work in a greenlet owned by the manager."""
@@ -85,3 +110,5 @@ class Manager:
         """Close every session (the server is stopping)."""
         for session in list(self.sessions.values()):
             session.close(reason)
+        for sid in list(self.farewells):
+            self.drop_farewell(sid)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import gevent
@@ -297,16 +298,19 @@ class BaseNamespace:
 
 
 _MANY = 1 << 30  # "any number of arguments"
-_ARITY_CACHE: dict[tuple[type, str], tuple[int, int]] = {}
+#: class -> {method name -> arity}; weak, so classes built at run time can go away.
+_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int]]]" = (
+    weakref.WeakKeyDictionary())
 
 
 def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int]:
     """(least, most) positional arguments ``method`` takes; computed once per class."""
-    key = (cls, name)
-    found = _ARITY_CACHE.get(key)
+    per_class = _ARITY_CACHE.get(cls)
+    if per_class is None:
+        per_class = _ARITY_CACHE[cls] = {}
+    found = per_class.get(name)
     if found is None:
-        found = _positional_range(method)
-        _ARITY_CACHE[key] = found
+        found = per_class[name] = _positional_range(method)
     return found
 
 

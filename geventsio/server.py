@@ -8,7 +8,6 @@ call :func:`socketio_manage` for Socket.IO requests and name the namespaces ther
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
@@ -23,8 +22,6 @@ from .session import Session
 from .static import ClientFiles
 
 __all__ = ["SocketIOServer", "socketio_manage"]
-
-log = logging.getLogger("geventsio.server")
 
 
 def _check_namespaces(namespaces: Mapping[str, type]) -> dict[str, type]:
@@ -62,8 +59,8 @@ class SocketIOServer(WSGIServer):
         namespaces: Mapping[str, type] | None = None,
         transports: Sequence[str] | None = None,
         heartbeat_interval: float = 25,
-        heartbeat_timeout: float | None = 60,
-        close_timeout: float | None = 60,
+        heartbeat_timeout: float = 60,
+        close_timeout: float = 60,
         polling_duration: float = 20,
         origins: str = "*:*",
         authorization: Callable[[dict[str, Any]], bool] | None = None,

@@ -37,6 +37,7 @@ from .protocol import (
     decode_packet,
     decode_payload,
     encode_packet,
+    encode_payload,
 )
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class Session:
             previous.replaced()
         self._stop_timer("_close_timer")
         self._last_seen = time.monotonic()
-        if transport.streaming and self.config.heartbeats_enabled:
+        if transport.streaming:
             self._start_heartbeats()
         self.open()
 
@@ -184,8 +185,8 @@ class Session:
     def receive_payload(self, text: str) -> None:
         """Handle a (possibly framed) payload from a polling POST.
 
-        Raises ProtocolError if the framing is malformed; packets before a malformed
-        packet are handled, the rest are reported by :meth:`receive`.
+        Raises ProtocolError if the framing is malformed, before any packet of the payload
+        is handled; a well-framed but malformed packet is answered by :meth:`receive`.
         """
         for packet_text in decode_payload(text, self.config.max_packets_per_payload):
             self.receive(packet_text)
@@ -329,14 +330,15 @@ class Session:
         transport = self.transport
         if transport is not None:
             transport.session_closed()
+        elif notify and len(self.outbox):
+            self.manager.keep_farewell(self.sid, encode_payload(self.outbox.take_all()))
 
     # -- timers ------------------------------------------------------------------------
     def _start_close_timer(self) -> None:
-        timeout = self.config.close_timeout
-        if timeout is None or self.state is SessionState.CLOSED:
+        if self.state is SessionState.CLOSED:
             return
         self._stop_timer("_close_timer")
-        timer = gevent.get_hub().loop.timer(timeout)
+        timer = gevent.get_hub().loop.timer(self.config.close_timeout)
         timer.start(self._on_close_timeout)
         self._close_timer = timer
 
@@ -352,9 +354,8 @@ class Session:
         self._heartbeat_timer = timer
 
     def _on_heartbeat_tick(self) -> None:
-        timeout = self.config.heartbeat_timeout
         silent_for = time.monotonic() - self._last_seen
-        if timeout is not None and silent_for > timeout and not self._dispatching:
+        if silent_for > self.config.heartbeat_timeout and not self._dispatching:
             self._stop_timer("_heartbeat_timer")
             log.info("session %s: no heartbeat for %.1fs", self.sid, silent_for)
             self.manager.spawn(self.close, "heartbeat timeout", False)

@@ -7,7 +7,7 @@ import re
 import gevent
 import pytest
 
-from geventsio.protocol import decode_payload, is_valid_sid
+from geventsio.protocol import decode_payload, encode_payload, is_valid_sid
 
 from .conftest import wait_until
 from .rawclient import RawWebSocket, handshake, request
@@ -47,10 +47,11 @@ def test_jsonp_handshake(live):
     assert match, response.text
 
 
-def test_handshake_without_heartbeats_leaves_the_field_empty(make_server):
-    live = make_server(heartbeat_timeout=None, close_timeout=7)
+def test_handshake_advertises_fractional_timeouts(make_server):
+    live = make_server(heartbeat_interval=0.5, heartbeat_timeout=2.5, close_timeout=7,
+                       polling_duration=1)
     body = request(live.port, "GET", "/socket.io/1/").text
-    assert body.split(":")[1:] == ["", "7", "websocket,xhr-polling"]
+    assert body.split(":")[1:] == ["2.5", "7", "websocket,xhr-polling"]
 
 
 def test_transports_option_limits_the_handshake(make_server):
@@ -155,8 +156,33 @@ def test_server_kick_answers_pending_poll_with_0(live):
     assert request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}").text == "7:::1+0"
 
 
+def test_server_kick_between_polls_is_told_on_the_next_poll(live):
+    # The reference loses the 0:: here and the client sees 7:::1+0 (and reconnects);
+    # we keep the last words for close_timeout.
+    sid = handshake(live.port)
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    request(live.port, "POST", f"/socket.io/1/xhr-polling/{sid}",
+            encode_payload(['5:::{"name":"echo","args":["last"]}',
+                            '5:::{"name":"kick_me"}']).encode("utf-8"))
+    assert sid not in live.manager.sessions
+    assert decode_payload(request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}").text) == [
+        '5:::{"name":"echo","args":["last"]}', "0::"]
+    assert request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}").text == "7:::1+0"
+    assert not live.manager.farewells
+
+
+def test_kept_farewell_expires_after_close_timeout(make_server):
+    live = make_server(close_timeout=0.3, polling_duration=0.1)
+    sid = handshake(live.port)
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    live.manager.sessions[sid].close("kicked by the test")
+    assert sid in live.manager.farewells
+    wait_until(lambda: not live.manager.farewells)
+    assert request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}").text == "7:::1+0"
+
+
 def test_handshaken_session_without_transport_is_reaped(make_server):
-    live = make_server(close_timeout=0.3)
+    live = make_server(close_timeout=0.3, polling_duration=0.1)
     sid = handshake(live.port)
     assert sid in live.manager.sessions
     live.wait_sessions(0)
@@ -247,3 +273,27 @@ def test_websocket_upgrade_and_first_frames(live):
         assert ws.recv_until(lambda t: t != "2::") == '5:::{"name":"echo","args":["hi"]}'
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
+def test_disconnect_sync_url_of_the_09_client(live, transport):
+    # disconnectSync() (sync disconnect on unload) names no transport: /1//<sid>/?disconnect=1
+    sid = handshake(live.port)
+    if transport == "xhr-polling":
+        request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    else:
+        ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+        assert ws.recv_text() == "1::"
+    response = request(live.port, "GET", f"/socket.io/1//{sid}/?disconnect=1")
+    assert (response.status, response.body) == (200, b"")
+    live.recorder.wait_for("disconnect", sid=sid, ns="")
+    assert sid not in live.manager.sessions
+    if transport == "websocket":
+        assert ws.recv_until(lambda t: t != "2::" and not t.startswith("5:")) == "0::"
+        ws.close()
+
+
+def test_path_without_transport_only_serves_disconnect(live):
+    sid = handshake(live.port)
+    assert request(live.port, "GET", f"/socket.io/1//{sid}/").status == 404
+    assert sid in live.manager.sessions

@@ -61,6 +61,28 @@ def test_socketio_manage_from_a_wsgi_app(make_server, recorder, node, transport)
     assert sock.wait_event("echo", ns="/chat") == ["managed"]
 
 
+def test_socketio_manage_app_sees_a_plain_request_for_websockets(make_server, recorder, node):
+    # Routers like werkzeug's send upgrade requests only to websocket routes; the upgrade
+    # is answered by the server, so the app is shown an ordinary GET.
+    seen: list[dict[str, Any]] = []
+
+    def app(environ, start_response):
+        seen.append(environ)
+        if "HTTP_UPGRADE" in environ or "upgrade" in environ.get("HTTP_CONNECTION", "").lower():
+            start_response("400 Bad Request", [])
+            return [b"no websocket route"]
+        return socketio_manage(environ, make_namespaces(recorder))
+
+    live = make_server(app=app, namespaces=None)
+    sock = NodeSocket(node, "plain", live.url, "websocket")
+    assert sock.connect()["transport"] == "websocket"
+    sock.of("/chat")
+    assert seen[0]["REQUEST_METHOD"] == "GET"
+    assert "HTTP_SEC_WEBSOCKET_KEY" not in seen[0]
+    session = live.manager.sessions[sock.sid]
+    assert session.environ["HTTP_UPGRADE"].lower() == "websocket"  # namespaces see it all
+
+
 def test_socketio_manage_outside_a_socketio_request_is_an_error():
     with pytest.raises(ConfigurationError, match="socketio_manage"):
         socketio_manage({"PATH_INFO": "/"}, {})
@@ -280,3 +302,16 @@ def make_namespaces_with(extra: dict[str, type]) -> dict[str, type]:
     namespaces = make_namespaces(Recorder())
     namespaces.update(extra)
     return namespaces
+
+
+def test_emitters_are_values_and_clients_refuses_rooms(live):
+    client = PollingClient(live.port)
+    namespace = live.manager.sessions[client.sid].namespaces[""]
+    assert live.server.of("") == namespace.io == live.server.sockets
+    assert namespace.broadcast != namespace.io
+    assert live.server.of("/chat") != live.server.of("")
+    assert len({live.server.of(""), namespace.io}) == 1
+    assert namespace.io.clients() == [client.sid]
+    assert namespace.broadcast.clients() == []
+    with pytest.raises(NotImplementedError, match="rooms"):
+        live.server.of("").clients(room="lobby")

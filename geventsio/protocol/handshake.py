@@ -62,7 +62,7 @@ class TargetKind(enum.Enum):
 
     ROOT = "root"  # /<resource>[/]: the reference answers 200 "Welcome to socket.io."
     HANDSHAKE = "handshake"  # /<resource>/1[/]
-    TRANSPORT = "transport"  # /<resource>/1/<transport>/<sid>[/]
+    TRANSPORT = "transport"  # /<resource>/1/<transport>/<sid>[/]; transport '' = disconnectSync
     STATIC = "static"  # /<resource>/socket.io.js and the other client files
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"  # /<resource>/<N>/...: 500 in the reference
     OUTSIDE = "outside"  # not under the resource: for the wrapped WSGI application
@@ -117,7 +117,8 @@ def _parse_versioned(segments: list[str]) -> Target:
         return _HANDSHAKE
     if tail[-1] == "":
         tail.pop()  # one trailing slash
-    if len(tail) == 2 and all(map(_is_name, tail)):
+    if len(tail) == 2 and _is_name(tail[1]) and (tail[0] == "" or _is_name(tail[0])):
+        # An empty transport is the 0.9 client's disconnectSync(): /1//<sid>/?disconnect=1
         return Target(TargetKind.TRANSPORT, protocol=PROTOCOL, transport=tail[0], sid=tail[1])
     return _INVALID
 

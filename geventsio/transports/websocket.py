@@ -79,7 +79,7 @@ class LimitedWebSocket(WebSocket):
 
 class _FrameTooLarge(WebSocketError):
     def __init__(self, length: int, limit: int) -> None:
-        super().__init__(f"frame of {length} bytes exceeds the limit of {limit}")
+        super().__init__(f"websocket message of {length} bytes exceeds the limit of {limit}")
 
 
 def _unmask(payload: bytes, mask: bytes) -> bytes:

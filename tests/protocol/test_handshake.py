@@ -57,8 +57,10 @@ TARGETS = [
     ("/socket.io/1/xhr-polling/", INVALID),
     (f"/socket.io/1/xhr-polling/{SID}//", INVALID),
     (f"/socket.io/1/xhr-polling/{SID}/extra", INVALID),
-    ("/socket.io/1//abc", INVALID),
+    ("/socket.io/1//abc", transport("", "abc")),  # the 0.9 client's disconnectSync()
+    (f"/socket.io/1//{SID}/", transport("", SID)),
     ("/socket.io/1//", INVALID),
+    ("/socket.io/1///", INVALID),
     ("/socket.io/1/xhr polling/abc", INVALID),
     ("/socket.io/1/xhr-polling/a.b", INVALID),
     ("/socket.io/1/xhr-polling/abc\n", INVALID),

@@ -1,0 +1,42 @@
+"""Server options are checked when the server is built, never when a client arrives."""
+
+from __future__ import annotations
+
+import pytest
+
+from geventsio import ConfigurationError, SocketIOServer
+from geventsio.config import ServerConfig
+
+
+@pytest.mark.parametrize("options, complaint", [
+    ({"heartbeat_timeout": None}, "heartbeat_timeout"),
+    ({"heartbeat_timeout": 0}, "heartbeat_timeout"),
+    ({"close_timeout": None}, "close_timeout"),
+    ({"close_timeout": -1}, "close_timeout"),
+    ({"heartbeat_interval": 0}, "heartbeat_interval"),
+    ({"heartbeat_interval": True}, "heartbeat_interval"),
+    ({"polling_duration": float("nan")}, "polling_duration"),
+    ({"heartbeat_timeout": 3_000_000}, "heartbeat_timeout"),
+    ({"heartbeat_interval": 60, "heartbeat_timeout": 60}, "shorter than heartbeat_timeout"),
+    ({"polling_duration": 60, "close_timeout": 60}, "shorter than close_timeout"),
+    ({"transports": []}, "transports"),
+    ({"transports": ["websocket", "carrier-pigeon"]}, "transports"),
+    ({"resource": "/"}, "resource"),
+    ({"max_body_size": 0}, "max_body_size"),
+    ({"max_queue": 0}, "max_queue"),
+])
+def test_bad_options_are_refused_with_a_reason(options, complaint):
+    with pytest.raises(ConfigurationError, match=complaint):
+        SocketIOServer(("127.0.0.1", 0), None, **options)
+
+
+def test_defaults_follow_the_reference_server():
+    config = ServerConfig()
+    assert (config.heartbeat_interval, config.heartbeat_timeout, config.close_timeout,
+            config.polling_duration) == (25, 60, 60, 20)
+    assert config.resource == "socket.io"
+    assert config.transports == ("websocket", "xhr-polling")
+
+
+def test_resource_slashes_are_trimmed():
+    assert ServerConfig(resource="/api/rt/").resource == "api/rt"
