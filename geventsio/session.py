@@ -278,8 +278,7 @@ class Session:
             log.warning("session %s: connect to unknown namespace %r refused", self.sid, endpoint)
             self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
             return
-        environ = dict(self.environ or {})
-        environ["socketio"] = self
+        environ = self.environ if self.environ is not None else {"socketio": self}
         try:
             namespace = cls(environ, endpoint, request=self.request)
         except Exception:

@@ -175,8 +175,8 @@ def encode_packet(packet: Packet) -> str:
     except KeyError:
         raise TypeError(f"not a packet: {packet!r}") from None
     id_field = ""
-    if has_id and packet.id is not None:
-        id_field = f"{packet.id}+" if packet.data_ack else str(packet.id)
+    if has_id and packet.id is not None:  # type: ignore[union-attr]  # has_id: it has one
+        id_field = f"{packet.id}+" if packet.data_ack else str(packet.id)  # type: ignore[union-attr]
     data = write_data(packet)
     if data is None:
         return f"{kind}:{id_field}:{packet.endpoint}"
