@@ -335,3 +335,56 @@ def test_websocket_fragmented_message_under_the_limit_is_fine(make_server):
         assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":["split"]}'
     finally:
         ws.close()
+
+
+def test_websocket_text_that_is_not_utf8_closes_with_1007(live, bystander, caplog):
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        ws.send_frame(b"3:::\xff\xfe")
+        while True:
+            opcode, payload = ws.recv_frame()
+            if opcode == 8:
+                break
+        assert payload[:2] == (1007).to_bytes(2, "big")
+    finally:
+        ws.close()
+    assert _logged(caplog, "not UTF-8")
+    live.recorder.wait_for("disconnect", sid=sid, ns="")
+    bystander.assert_alive()
+
+
+@pytest.mark.parametrize("frames", [
+    [(0, True, b"orphan continuation")],
+    [(1, False, b"3:::a"), (1, True, b"3:::b")],     # a new message inside a fragmented one
+    [(5, True, b"")],                                 # reserved opcode
+])
+def test_websocket_frames_out_of_order_end_the_connection(live, bystander, frames):
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        for opcode, fin, payload in frames:
+            ws.send_frame(payload, opcode=opcode, fin=fin)
+        live.recorder.wait_for("disconnect", sid=sid, ns="")
+    finally:
+        ws.close()
+    bystander.assert_alive()
+
+
+def test_websocket_ping_gets_a_pong(live):
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/websocket/{sid}")
+    try:
+        assert ws.recv_text() == "1::"
+        ws.send_frame(b"are you there", opcode=9)
+        while True:
+            opcode, payload = ws.recv_frame()
+            if opcode == 10:
+                break
+        assert payload == b"are you there"
+        ws.send_text('5:::{"name":"echo","args":["yes"]}')
+        assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":["yes"]}'
+    finally:
+        ws.close()
