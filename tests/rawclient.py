@@ -106,6 +106,15 @@ def request(port: int, method: str, path: str, body: bytes = b"",
         return read_response(sock)
 
 
+def open_websocket(port: int) -> tuple[str, "RawWebSocket"]:
+    """Handshake, upgrade, and read the ``1::``: (sid, connected websocket)."""
+    sid = handshake(port)
+    ws = RawWebSocket(port, f"/socket.io/1/websocket/{sid}")
+    first = ws.recv_text()
+    assert first == "1::", first
+    return sid, ws
+
+
 def handshake(port: int, resource: str = "socket.io") -> str:
     """Handshake and return the new sid."""
     response = request(port, "GET", f"/{resource}/1/?t=1")
@@ -171,6 +180,13 @@ class RawWebSocket:
             if predicate(text):
                 return text
         raise AssertionError("no matching frame")
+
+    def recv_close_code(self) -> int | None:
+        """Skip frames up to the peer's close frame; its status code (None if it has none)."""
+        while True:
+            opcode, payload = self.recv_frame()
+            if opcode == 8:
+                return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
 
     def close(self) -> None:
         try:
