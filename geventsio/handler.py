@@ -35,7 +35,12 @@ from .session import Session, SessionState
 from .static import ClientFiles
 from .transports import TRANSPORTS
 from .transports.polling import XHRPollingTransport
-from .transports.websocket import LimitedWebSocket, WebSocketTransport, encode_text_frames
+from .transports.websocket import (
+    LimitedWebSocket,
+    WebSocketTransport,
+    close_frame,
+    encode_text_frames,
+)
 
 if TYPE_CHECKING:
     from .server import SocketIOServer
@@ -48,7 +53,6 @@ _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 _TEXT = "text/plain; charset=UTF-8"
 NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
-_CLOSE_FRAME = b"\x88\x02\x03\xe8"  # websocket close, code 1000
 
 
 class SocketIOHandler(WSGIHandler):
@@ -236,7 +240,7 @@ class SocketIOHandler(WSGIHandler):
         """Unknown, ended or already connected sid: say so, then close (as the reference)."""
         log.info("websocket for unknown or used session from %s", self.client_address)
         try:
-            self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]) + _CLOSE_FRAME)
+            self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]) + close_frame(1000))
         except OSError:
             pass
 

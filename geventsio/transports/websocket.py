@@ -22,7 +22,7 @@ from ..session import SessionState
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["WebSocketTransport", "LimitedWebSocket", "encode_text_frames"]
+__all__ = ["WebSocketTransport", "LimitedWebSocket", "encode_text_frames", "close_frame"]
 
 log = logging.getLogger("geventsio.transports.websocket")
 
@@ -40,6 +40,12 @@ def encode_text_frames(texts: list[str]) -> bytes:
         parts.append(bytes(Header.encode_header(True, _TEXT, b"", len(data), 0)))
         parts.append(data)
     return b"".join(parts)
+
+
+def close_frame(code: int) -> bytes:
+    """An unmasked server close frame carrying status ``code``."""
+    return bytes(Header.encode_header(True, WebSocket.OPCODE_CLOSE, b"", 2, 0)) + code.to_bytes(
+        2, "big")
 
 
 class LimitedWebSocket(WebSocket):
@@ -217,8 +223,7 @@ class WebSocketTransport:
         self._close_sent = True
         self.ws.closed = True
         try:
-            self.sock.sendall(bytes(Header.encode_header(True, WebSocket.OPCODE_CLOSE, b"", 2, 0))
-                              + code.to_bytes(2, "big"))
+            self.sock.sendall(close_frame(code))
         except OSError:  # the peer may already be gone
             pass
 
