@@ -8,7 +8,7 @@ import gevent
 
 from geventsio import BaseNamespace
 
-from .rawclient import RawWebSocket, handshake
+from .rawclient import RawWebSocket, handshake, open_websocket, request
 
 
 def test_silent_websocket_client_is_reaped_by_heartbeat_timeout(make_server):
@@ -98,3 +98,41 @@ def test_packets_from_one_client_are_handled_in_order(make_server):
     finally:
         ws.close()
     assert order == list(range(101))
+
+
+def test_a_client_that_cannot_keep_up_is_disconnected_not_silently_skipped(make_server, caplog):
+    from .test_bad_input import PollingClient
+
+    live = make_server(max_queue=10)
+    slow, other = PollingClient(live.port), PollingClient(live.port)
+    namespace = live.manager.sessions[slow.sid].namespaces[""]
+    for i in range(10):
+        namespace.emit("n", i)  # exactly fills the queue: nothing happens yet
+    assert slow.sid in live.manager.sessions
+    namespace.emit("n", 10)     # one more than it can hold
+    live.recorder.wait_for("disconnect", sid=slow.sid, ns="")
+    assert slow.sid not in live.manager.sessions
+    assert any("disconnecting slow client" in r.getMessage() for r in caplog.records)
+    assert request(live.port, "GET", slow.path).text == "7:::1+0"
+    other.assert_alive()
+
+
+def test_a_websocket_reader_that_stalls_is_disconnected_when_its_queue_fills(make_server):
+    live = make_server(max_queue=50)
+    sid, ws = open_websocket(live.port)
+    try:
+        session = live.manager.sessions[sid]
+        namespace = session.namespaces[""]
+        big = "x" * 60_000
+        # The client reads nothing: the socket buffers fill, the writer blocks, the
+        # outbox grows past max_queue and the session is closed.
+        for _ in range(2000):
+            if sid not in live.manager.sessions:
+                break
+            namespace.emit("big", big)
+            gevent.sleep(0)
+        live.recorder.wait_for("disconnect", sid=sid, ns="")
+        assert session.close_reason == "outbox full"
+    finally:
+        ws.close()
+    live.wait_sessions(0)
