@@ -361,3 +361,20 @@ def test_websocket_ping_gets_a_pong(live):
         assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":["yes"]}'
     finally:
         ws.close()
+
+
+def test_websocket_upgrade_with_unsupported_version(live):
+    sid = handshake(live.port)
+    response = request(live.port, "GET", f"/socket.io/1/websocket/{sid}", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "99",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert response.status == 426
+    assert response.headers["sec-websocket-version"] == "13"
+    assert sid in live.manager.sessions  # the session may still connect properly
+
+
+def test_post_with_a_content_length_that_is_not_a_number(live, client):
+    raw = (f"POST {client.path} HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n"
+           "Connection: close\r\n\r\n3:::x").encode()
+    assert request(live.port, "POST", client.path, raw=raw).status == 400
+    client.assert_alive()
