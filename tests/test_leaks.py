@@ -25,8 +25,11 @@ def _count(cls: type) -> int:
 
 
 def test_300_clients_leave_nothing_behind(make_server):
-    live = make_server(heartbeat_interval=0.5, heartbeat_timeout=2, close_timeout=1,
-                       polling_duration=0.5)
+    # Generous timers: one node process runs 300 clients, and on a loaded machine a
+    # polling client may take seconds between two polls; a tight close timeout would reap
+    # live clients and hide what this test is about. Vanished clients go after 8 s.
+    live = make_server(heartbeat_interval=1, heartbeat_timeout=8, close_timeout=8,
+                       polling_duration=2)
     baseline = live_greenlets()  # the server alone: no connection, no driver
     assert _count(Session) == 0
     node = NodeDriver(ROOT)
