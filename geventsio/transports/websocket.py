@@ -28,6 +28,9 @@ log = logging.getLogger("geventsio.transports.websocket")
 
 _TEXT = WebSocket.OPCODE_TEXT
 _DATA_OPCODES = (WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY)
+#: Seconds a closed session's last packets may take to reach a peer before the
+#: connection is cut (a peer that reads nothing would otherwise hold it open).
+FLUSH_GRACE = 5.0
 _CLOSE_TOO_BIG = 1009
 _CLOSE_BAD_DATA = 1007
 
@@ -144,6 +147,7 @@ class WebSocketTransport:
         self.sock = sock
         self._closing = False
         self._close_sent = False
+        self._grace_timer: Any = None
         self._writer: gevent.Greenlet | None = None
 
     def run(self) -> None:
@@ -159,6 +163,9 @@ class WebSocketTransport:
             session.outbox.wake()
             self._finish_writer()
             self._shutdown()
+            if self._grace_timer is not None:
+                self._grace_timer.stop()
+                self._grace_timer.close()
 
     def _read_loop(self) -> None:
         session = self.session
@@ -240,6 +247,13 @@ class WebSocketTransport:
         self._shutdown()
 
     def session_closed(self) -> None:
-        """The session ended: the writer flushes what is queued (``0::``), then closes."""
+        """The session ended: the writer flushes what is queued (``0::``), then closes.
+
+        A peer that reads nothing can leave the writer blocked for ever, and the reader
+        with it; after FLUSH_GRACE seconds the connection is shut down regardless.
+        """
         self._closing = True
         self.session.outbox.wake()
+        if self._grace_timer is None:
+            self._grace_timer = gevent.get_hub().loop.timer(FLUSH_GRACE)
+            self._grace_timer.start(self._shutdown)
