@@ -66,9 +66,19 @@ def live_greenlets() -> int:
     Raw greenlets are left out on purpose: gevent's own threadpool workers (used for DNS
     look-ups) come and go on their own schedule, and the server never starts raw ones.
     """
+    return len(_live_gevent_greenlets())
+
+
+def describe_greenlets() -> str:
+    """What the live gevent greenlets are running, for failure messages."""
+    return "; ".join(f"{g!r} in {g.gr_frame.f_code.co_name if g.gr_frame else '-'}"
+                     for g in _live_gevent_greenlets())
+
+
+def _live_gevent_greenlets() -> list[gevent.Greenlet]:
     gc.collect()
-    return sum(1 for obj in gc.get_objects()
-               if isinstance(obj, gevent.Greenlet) and not obj.dead)
+    return [obj for obj in gc.get_objects()
+            if isinstance(obj, gevent.Greenlet) and not obj.dead]
 
 
 @pytest.fixture

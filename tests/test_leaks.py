@@ -13,7 +13,7 @@ import gc
 from geventsio import BaseNamespace
 from geventsio.session import Session
 
-from .conftest import ROOT, live_greenlets, wait_until
+from .conftest import ROOT, describe_greenlets, live_greenlets, wait_until
 from .nodeclient import NodeDriver, NodeSocket
 
 CLIENTS = 300
@@ -47,7 +47,7 @@ def test_300_clients_leave_nothing_behind(make_server):
     finally:
         node.close()  # its idle keep-alive HTTP connections go with it
     wait_until(lambda: live_greenlets() == baseline, timeout=30,
-               describe=lambda: f"{live_greenlets()} greenlets alive, baseline {baseline}")
+               describe=lambda: f"alive: {describe_greenlets()}; baseline {baseline}")
     assert _count(Session) == 0
     assert _count(BaseNamespace) == 0
 
