@@ -12,6 +12,7 @@ import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import weakref  # noqa: E402
 from typing import Any, Callable, Iterator  # noqa: E402
 
 import gevent  # noqa: E402
@@ -60,22 +61,29 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15.0,
             delay = min(delay * 2, 0.1)
 
 
-def live_greenlets() -> int:
-    """How many gevent greenlets of this thread's hub exist and have not finished.
+def greenlets_snapshot() -> "weakref.WeakSet[gevent.Greenlet]":
+    """The live gevent greenlets now, to compare with :func:`greenlets_since`."""
+    return weakref.WeakSet(_live_gevent_greenlets())
+
+
+def greenlets_since(snapshot: "weakref.WeakSet[gevent.Greenlet]") -> list[gevent.Greenlet]:
+    """Live gevent greenlets that were not in ``snapshot``: those started since then."""
+    return [g for g in _live_gevent_greenlets() if g not in snapshot]
+
+
+def describe_greenlets(greenlets: list[gevent.Greenlet] | None = None) -> str:
+    """What the given (default: all live) gevent greenlets are running, for messages."""
+    found = _live_gevent_greenlets() if greenlets is None else greenlets
+    return "; ".join(f"{g!r} in {g.gr_frame.f_code.co_name if g.gr_frame else '-'}"
+                     for g in found) or "none"
+
+
+def _live_gevent_greenlets() -> list[gevent.Greenlet]:
+    """Gevent greenlets of this thread's hub that have not finished.
 
     Raw greenlets are left out on purpose: gevent's own threadpool workers (used for DNS
     look-ups) come and go on their own schedule, and the server never starts raw ones.
     """
-    return len(_live_gevent_greenlets())
-
-
-def describe_greenlets() -> str:
-    """What the live gevent greenlets are running, for failure messages."""
-    return "; ".join(f"{g!r} in {g.gr_frame.f_code.co_name if g.gr_frame else '-'}"
-                     for g in _live_gevent_greenlets())
-
-
-def _live_gevent_greenlets() -> list[gevent.Greenlet]:
     gc.collect()
     return [obj for obj in gc.get_objects()
             if isinstance(obj, gevent.Greenlet) and not obj.dead]
