@@ -6,8 +6,8 @@ down to the manager, sessions and transports; nothing reads settings from global
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 from .exceptions import ConfigurationError
 

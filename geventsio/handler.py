@@ -184,7 +184,10 @@ class SocketIOHandler(WSGIHandler):
         if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
             raise ProtocolError("a path without a transport only serves ?disconnect",
                                 status=HTTPStatus.NOT_FOUND)
-        session = self.server.manager.get(sid)
+        self._end_on_request(self.server.manager.get(sid))
+
+    def _end_on_request(self, session: Session | None) -> None:
+        """``?disconnect``: end the session (a pending poll gets ``0::``), answer empty."""
         if session is not None:
             session.close("client disconnect", notify=True)
         self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
@@ -195,8 +198,7 @@ class SocketIOHandler(WSGIHandler):
             self._answer_unknown_poll(method, sid)
             return
         if "disconnect" in parse_query(self.environ.get("QUERY_STRING", "")):
-            session.close("client disconnect", notify=True)
-            self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
+            self._end_on_request(session)
             return
         if session.state is SessionState.HANDSHAKEN:
             self._bind(session)

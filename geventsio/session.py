@@ -224,7 +224,7 @@ class Session:
     def _on_connect(self, packet: ConnectPacket) -> None:
         if packet.endpoint == "":
             return  # the default namespace connects with the transport
-        self.connect_namespace(packet.endpoint, packet.query)
+        self.connect_namespace(packet.endpoint)
 
     def _on_data(self, packet: Any) -> None:
         namespace = self.namespaces.get(packet.endpoint)
@@ -258,7 +258,7 @@ class Session:
         self.send_packet(EventPacket("error", (name, message), endpoint))
 
     # -- namespaces --------------------------------------------------------------------
-    def connect_namespace(self, endpoint: str, query: str = "") -> None:
+    def connect_namespace(self, endpoint: str) -> None:
         """Join the client to a namespace: instantiate it, confirm, call ``recv_connect``.
 
         An unknown namespace, or one whose ``authorize`` refuses, gets ``7::<ns>:2``; one
@@ -342,7 +342,7 @@ class Session:
         self._close_timer = timer
 
     def _on_close_timeout(self) -> None:
-        self._close_timer = None
+        self._stop_timer("_close_timer")
         self.manager.spawn(self.close, "close timeout", False)
 
     def _start_heartbeats(self) -> None:

@@ -6,7 +6,6 @@ checks that the same session (where it survives) and another session still work.
 
 from __future__ import annotations
 
-import logging
 
 import pytest
 

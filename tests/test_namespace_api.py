@@ -8,7 +8,6 @@ import gevent
 import pytest
 
 from geventsio import BaseNamespace, ConfigurationError, SocketIOServer, socketio_manage
-from geventsio.protocol import decode_payload
 
 from .apps import make_namespaces
 from .conftest import wait_until

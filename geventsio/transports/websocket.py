@@ -16,7 +16,6 @@ import gevent
 from geventwebsocket.exceptions import WebSocketError
 from geventwebsocket.websocket import Header, WebSocket
 
-from ..exceptions import ProtocolError
 from ..session import SessionState
 
 if TYPE_CHECKING:
