@@ -15,19 +15,27 @@ from gevent.pool import Group
 
 from .config import ServerConfig
 from .protocol import new_sid
+from .rooms import RoomIndex
 from .session import Session
+from .storage import ClientStore, MemoryStore
 
 __all__ = ["Manager"]
 
 
 class Manager:
-    """Sessions by sid, namespace classes by endpoint, and packet delivery."""
+    """Sessions by sid, who is in which namespace and room, per-client storage, and
+    packet delivery."""
 
     def __init__(self, config: ServerConfig,
-                 namespaces: Mapping[str, type] | None = None) -> None:
+                 namespaces: Mapping[str, type] | None = None,
+                 store: ClientStore | None = None) -> None:
         self.config = config
         self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
         self.sessions: dict[str, Session] = {}
+        #: Members of each namespace and room; kept current by sessions and namespaces.
+        self.index = RoomIndex()
+        #: The values behind ``set/get/has/delete`` of namespaces, by sid.
+        self.store: ClientStore = store if store is not None else MemoryStore()
         self.greenlets = Group()
         #: Last words for polling clients kicked between two polls: sid -> (payload, timer).
         self.farewells: dict[str, tuple[str, Any]] = {}
@@ -53,6 +61,7 @@ class Manager:
         """Forget a session (called by the session as it closes)."""
         if self.sessions.get(session.sid) is session:
             del self.sessions[session.sid]
+            self.store.drop(session.sid)
 
     def keep_farewell(self, sid: str, payload: str) -> None:
         """Hold what a closed session could not deliver (its ``0::``) for its next poll.
@@ -85,26 +94,39 @@ class Manager:
         return self.greenlets.spawn(fn, *args)
 
     def deliver(self, text: str, endpoint: str, *, sid: str | None = None,
-                exclude: Iterable[str] = ()) -> int:
+                rooms: Iterable[str] | None = None, exclude: Iterable[str] = (),
+                volatile: bool = False) -> int:
         """Queue one encoded packet for every target; returns how many got it.
 
-        ``sid`` targets one client; otherwise every client joined to ``endpoint``.
-        ``exclude`` lists sids that must not get it. The packet is encoded by the caller,
-        once, whatever the number of targets.
+        Targets: the client ``sid`` alone; else the clients in any of ``rooms`` of
+        ``endpoint``; else every client joined to ``endpoint``; never a sid in
+        ``exclude``. The packet is encoded by the caller, once, whatever the number of
+        targets. A ``volatile`` packet is written only to clients whose transport can
+        take it now, and dropped (not counted) for the others.
         """
+        skip = exclude if isinstance(exclude, (frozenset, set)) else frozenset(exclude)
         if sid is not None:
             session = self.sessions.get(sid)
-            if session is None or sid in exclude:
+            if session is None or sid in skip:
                 return 0
-            session.put(text)
-            return 1
-        skip = frozenset(exclude)
+            return 1 if self._put(session, text, volatile) else 0
+        sessions = self.sessions
         count = 0
-        for session in list(self.sessions.values()):
-            if endpoint in session.namespaces and session.sid not in skip:
-                session.put(text)
+        for target in list(self.index.targets(endpoint, rooms)):
+            if target in skip:
+                continue
+            session = sessions.get(target)
+            if session is not None and self._put(session, text, volatile):
                 count += 1
         return count
+
+    @staticmethod
+    def _put(session: Session, text: str, volatile: bool) -> bool:
+        return session.put_volatile(text) if volatile else session.put(text)
+
+    def clients(self, endpoint: str, room: str | None = None) -> list[str]:
+        """The sids joined to ``endpoint`` (and to ``room`` of it, if given)."""
+        return list(self.index.targets(endpoint, None if room is None else (room,)))
 
     def close_all(self, reason: str = "server shutdown") -> None:
         """Close every session (the server is stopping)."""

@@ -165,17 +165,33 @@ class Session:
             self._start_close_timer()
 
     # -- outbound ----------------------------------------------------------------------
-    def put(self, text: str) -> None:
-        """Queue one encoded packet for this client (dropped if the session closed).
+    def put(self, text: str) -> bool:
+        """Queue one encoded packet for this client; False if it was not queued.
 
-        A client whose queue is full is disconnected: packets are never dropped silently.
+        Nothing is queued for a closed session. A client whose queue is full is
+        disconnected: packets are never dropped silently.
         """
         if self.state is SessionState.CLOSED:
-            return
-        if not self.outbox.put(text):
-            log.warning("session %s: %d packets waiting, disconnecting slow client",
-                        self.sid, len(self.outbox))
-            self.manager.spawn(self.close, "outbox full", False)
+            return False
+        if self.outbox.put(text):
+            return True
+        log.warning("session %s: %d packets waiting, disconnecting slow client",
+                    self.sid, len(self.outbox))
+        self.manager.spawn(self.close, "outbox full", False)
+        return False
+
+    def put_volatile(self, text: str) -> bool:
+        """Queue a packet that may be lost: only if the transport can write it now.
+
+        That is a websocket whose writer is not backed up, or a long poll that is still
+        waiting. Otherwise (between two polls, a stalled peer, a full queue) the packet is
+        dropped and False returned; it never waits in the queue.
+        """
+        transport = self.transport
+        if (self.state is not SessionState.CONNECTED or transport is None
+                or not transport.ready_for_volatile()):
+            return False
+        return self.outbox.put(text)
 
     def send_packet(self, packet: Any) -> None:
         """Encode and queue one packet object."""
@@ -291,6 +307,7 @@ class Session:
             self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
             return
         self.namespaces[endpoint] = namespace
+        self.manager.index.add_member(endpoint, self.sid)
         if endpoint:
             self.send_packet(ConnectPacket(endpoint))
         self._dispatching += 1
@@ -300,8 +317,10 @@ class Session:
             self._dispatching -= 1
 
     def forget_namespace(self, endpoint: str) -> None:
-        """Remove a namespace instance that has ended (called by the namespace)."""
-        self.namespaces.pop(endpoint, None)
+        """Remove a namespace instance that has ended (called by the namespace); the
+        client leaves the namespace's member list and all its rooms there."""
+        if self.namespaces.pop(endpoint, None) is not None:
+            self.manager.index.remove_member(endpoint, self.sid)
 
     # -- ending ------------------------------------------------------------------------
     def close(self, reason: str = "server disconnect", notify: bool = True) -> None:
@@ -323,7 +342,8 @@ class Session:
             namespace = self.namespaces.get(endpoint)
             if namespace is not None:
                 namespace._end(reason)
-        self.namespaces.clear()
+        for endpoint in list(self.namespaces):  # only if a namespace failed to end
+            self.forget_namespace(endpoint)
         self.manager.remove(self)
         self.outbox.wake()
         transport = self.transport

@@ -27,11 +27,12 @@ class XHRPollingTransport:
     name = "xhr-polling"
     streaming = False
 
-    __slots__ = ("session", "_replaced")
+    __slots__ = ("session", "_replaced", "_answered")
 
     def __init__(self, session: "Session") -> None:
         self.session = session
         self._replaced = False
+        self._answered = False
 
     def poll(self, duration: float) -> str:
         """Wait for packets and return the payload to answer the GET with."""
@@ -39,10 +40,12 @@ class XHRPollingTransport:
         session.attach(self)
         try:
             self._wait(duration)
+            self._answered = True
             if self._replaced:
                 return NOOP
             packets = session.outbox.take_all()
         finally:
+            self._answered = True
             session.detach(self)
         return encode_payload(packets) if packets else NOOP
 
@@ -57,6 +60,10 @@ class XHRPollingTransport:
                 return
             outbox.rearm()
             outbox.wait(remaining)
+
+    def ready_for_volatile(self) -> bool:
+        """True while this poll is still waiting: a packet queued now goes out with it."""
+        return not self._answered and not self._replaced
 
     def replaced(self) -> None:
         """A newer poll took over: this one answers at once with a noop."""

@@ -145,6 +145,7 @@ class WebSocketTransport:
         self.ws = ws
         self.sock = sock
         self._closing = False
+        self._writing = False
         self._close_sent = False
         self._grace_timer: Any = None
         self._writer: gevent.Greenlet | None = None
@@ -202,11 +203,14 @@ class WebSocketTransport:
             outbox.wait()
             texts = outbox.take_all()
             if texts:
+                self._writing = True
                 try:
                     sendall(encode_text_frames(texts))
                 except OSError:
                     self._closing = True
                     return
+                finally:
+                    self._writing = False
             if session.state is SessionState.CLOSED:
                 self._send_close(1000)
                 self._shutdown()
@@ -238,6 +242,11 @@ class WebSocketTransport:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def ready_for_volatile(self) -> bool:
+        """True unless the writer is stuck sending to a peer that does not keep up
+        (or the connection is ending): a packet queued now goes out at once."""
+        return not self._writing and not self._closing
 
     def replaced(self) -> None:
         """Another transport took the session over: end this connection."""
