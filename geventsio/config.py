@@ -38,6 +38,9 @@ class ServerConfig:
     max_packets_per_payload: int = 1000
     #: Most packets waiting for a slow client before it is disconnected.
     max_queue: int = 10_000
+    #: Seconds a callback given to ``emit``/``send`` waits for the client's ack before
+    #: it is dropped (``timeout=`` per call overrides it).
+    ack_timeout: float = 60.0
     #: Directory holding socket.io.js (socket.io-client/dist); None = look in node_modules.
     client_dir: str | None = None
 
@@ -71,7 +74,7 @@ class ServerConfig:
         poll held longer than the close timeout makes them close it themselves.
         """
         for name in ("heartbeat_interval", "heartbeat_timeout", "close_timeout",
-                     "polling_duration"):
+                     "polling_duration", "ack_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
                     0 < value < _MAX_SECONDS):

@@ -1,8 +1,11 @@
-"""Emitters: send one packet to many clients of a namespace.
+"""Emitters: send one packet to a chosen set of clients of a namespace.
 
 ``self.broadcast`` (everyone in the namespace but me), ``self.io`` and ``server.of(ns)``
-(everyone in the namespace) are :class:`Emitter` objects. The packet is encoded once and
-handed to :meth:`Manager.deliver`, the one function that targets sessions.
+(everyone in the namespace) and ``self.volatile`` (me, if my transport can take it now)
+are :class:`Emitter` objects. Their flags chain in any order, as in Socket.IO 0.7:
+``self.broadcast.volatile.to('room').emit(...)``. Each step returns a new emitter; the
+packet is encoded once and handed to :meth:`Manager.deliver`, the one function that
+targets sessions.
 """
 
 from __future__ import annotations
@@ -18,28 +21,80 @@ __all__ = ["Emitter"]
 
 
 class Emitter:
-    """Targets every client joined to ``endpoint`` except the sids in ``exclude``."""
+    """A target (one client, or the members of a namespace or of some of its rooms) and
+    the volatile flag.
 
-    __slots__ = ("manager", "endpoint", "exclude")
+    ``sid`` set and ``broadcast`` False: that client only. Otherwise: the members of
+    ``endpoint`` (only those in ``rooms``, if any), except ``sid`` and ``exclude``.
+    """
 
-    def __init__(self, manager: "Manager", endpoint: str, exclude: Iterable[str] = ()) -> None:
+    __slots__ = ("manager", "endpoint", "sid", "exclude", "rooms", "is_volatile",
+                 "is_broadcast")
+
+    def __init__(self, manager: "Manager", endpoint: str, exclude: Iterable[str] = (), *,
+                 sid: str | None = None, rooms: Iterable[str] = (), volatile: bool = False,
+                 broadcast: bool | None = None) -> None:
         self.manager = manager
         self.endpoint = endpoint
+        #: The client this emitter belongs to (``self.volatile``, ``self.broadcast``).
+        self.sid = sid
         self.exclude = frozenset(exclude)
+        self.rooms = frozenset(rooms)
+        self.is_volatile = volatile
+        #: False only for an emitter aimed at its own client (``self.volatile``).
+        self.is_broadcast = sid is None if broadcast is None else broadcast
 
     def __repr__(self) -> str:
-        return f"<Emitter {self.endpoint!r} minus {len(self.exclude)}>"
+        flags = [name for name, on in (("broadcast", self.is_broadcast),
+                                       ("volatile", self.is_volatile)) if on]
+        return (f"<Emitter {self.endpoint!r} sid={self.sid} rooms={sorted(self.rooms)} "
+                f"minus {len(self.exclude)} {' '.join(flags)}>")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (id(self.manager), self.endpoint, self.sid, self.exclude, self.rooms,
+                self.is_volatile, self.is_broadcast)
 
     def __eq__(self, other: object) -> bool:
         """Emitters are values: ``server.of('/chat') == self.io`` inside a /chat handler."""
         if not isinstance(other, Emitter):
             return NotImplemented
-        return (self.manager, self.endpoint, self.exclude) == (
-            other.manager, other.endpoint, other.exclude)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((id(self.manager), self.endpoint, self.exclude))
+        return hash(self._key())
 
+    def _with(self, **changes: Any) -> "Emitter":
+        values = {"exclude": self.exclude, "sid": self.sid, "rooms": self.rooms,
+                  "volatile": self.is_volatile, "broadcast": self.is_broadcast}
+        values.update(changes)
+        return Emitter(self.manager, self.endpoint, **values)
+
+    # -- flags -------------------------------------------------------------------------
+    @property
+    def volatile(self) -> "Emitter":
+        """The same targets, but each gets the packet only if its transport can take it
+        now; it is dropped for the others, never queued."""
+        return self._with(volatile=True)
+
+    @property
+    def broadcast(self) -> "Emitter":
+        """Everyone this emitter's client shares the namespace (or rooms) with, but it."""
+        return self._with(broadcast=True)
+
+    def to(self, room: str) -> "Emitter":
+        """Only the members of ``room`` (chained: of any of the rooms named).
+
+        On an emitter of one client (``self.volatile``) it implies ``broadcast``: the
+        room minus that client.
+        """
+        if not isinstance(room, str):
+            raise TypeError(f"room names are strings, got {type(room).__name__}")
+        return self._with(rooms=self.rooms | {room}, broadcast=True)
+
+    #: ``in`` is a Python keyword: ``self.io.in_('room')`` as ``io.sockets.in('room')``.
+    in_ = to
+
+    # -- sending -----------------------------------------------------------------------
     def emit(self, event: str, *args: Any) -> int:
         """Send event ``event`` to every target; returns how many clients got it."""
         return self._deliver(encode_packet(EventPacket(event, args, self.endpoint)))
@@ -53,15 +108,20 @@ class Emitter:
         return self._deliver(encode_packet(packet))
 
     def clients(self, room: str | None = None) -> list[str]:
-        """The sids this emitter would reach now.
-
-        Rooms are not in this release: naming one raises NotImplementedError rather than
-        answering as if the room were empty.
-        """
-        if room is not None:
-            raise NotImplementedError("rooms are not available in this release")
-        return [sid for sid, session in self.manager.sessions.items()
-                if self.endpoint in session.namespaces and sid not in self.exclude]
+        """The sids this emitter would reach now; with ``room``, the members of that room
+        instead of this emitter's rooms."""
+        if not self.is_broadcast:
+            return [self.sid] if self.sid in self.manager.sessions else []
+        rooms = self.rooms if room is None else {room}
+        found = self.manager.index.targets(self.endpoint, rooms or None)
+        skip = self.exclude if self.sid is None else self.exclude | {self.sid}
+        return [sid for sid in found if sid not in skip]
 
     def _deliver(self, text: str) -> int:
-        return self.manager.deliver(text, self.endpoint, exclude=self.exclude)
+        manager = self.manager
+        if not self.is_broadcast:
+            return manager.deliver(text, self.endpoint, sid=self.sid,
+                                   volatile=self.is_volatile)
+        exclude = self.exclude if self.sid is None else self.exclude | {self.sid}
+        return manager.deliver(text, self.endpoint, rooms=self.rooms or None,
+                               exclude=exclude, volatile=self.is_volatile)

@@ -7,6 +7,8 @@
      │                            carries the Socket.IO 0.9 error reason/advice and the
      │                            HTTP status the server answers with
      ├── InvalidStateError        a session was asked to move to a state it cannot reach
+     ├── AckTimeout               handed to ``on_timeout`` when a client never answered
+     │                            an ack in time (never raised)
      └── ConfigurationError       the server or a namespace was set up wrongly (raised at
                                   start-up, never because of client input)
 
@@ -26,6 +28,7 @@ __all__ = [
     "ProtocolError",
     "InvalidStateError",
     "ConfigurationError",
+    "AckTimeout",
 ]
 
 
@@ -80,3 +83,17 @@ class InvalidStateError(GeventSIOError):
 
 class ConfigurationError(GeventSIOError, ValueError):
     """The server, a namespace class or an option was set up wrongly."""
+
+
+class AckTimeout(GeventSIOError):
+    """A client did not acknowledge a packet within its timeout.
+
+    Never raised: it is the argument of the ``on_timeout`` function given to ``emit`` or
+    ``send``, after the callback has been dropped.
+    """
+
+    def __init__(self, event: str, ack_id: int, timeout: float) -> None:
+        super().__init__(f"no ack for {event!r} (ack {ack_id}) within {timeout:g}s")
+        self.event = event
+        self.ack_id = ack_id
+        self.timeout = timeout

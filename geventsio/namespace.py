@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import gevent
 from gevent.pool import Group
 
+from .exceptions import AckTimeout
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -61,7 +62,8 @@ class BaseNamespace:
         self.request = request
         self.ns_name = ns_name
         self.allowed_methods: set[str] | None = None
-        self._acks: dict[int, Callable[..., Any]] = {}
+        #: ack id -> (callback, its timeout timer, on_timeout, event name)
+        self._acks: dict[int, tuple[Callable[..., Any], Any, Any, str]] = {}
         self._ack_counter = 0
         self._greenlets: Group | None = None
         self._ended = False
@@ -101,13 +103,62 @@ class BaseNamespace:
 
     @property
     def broadcast(self) -> Emitter:
-        """Everyone in this namespace but this client (``self.broadcast.emit(...)``)."""
-        return Emitter(self.socket.manager, self.ns_name, (self.socket.sid,))
+        """Everyone in this namespace but this client (``self.broadcast.emit(...)``);
+        chain ``.to(room)`` for a room's members but this client, ``.volatile`` too."""
+        return Emitter(self.socket.manager, self.ns_name, sid=self.socket.sid, broadcast=True)
 
     @property
     def io(self) -> Emitter:
-        """Everyone in this namespace, this client included (``self.io.emit(...)``)."""
+        """Everyone in this namespace, this client included (``self.io.emit(...)``);
+        ``self.io.in_(room)`` for a room's members."""
         return Emitter(self.socket.manager, self.ns_name)
+
+    @property
+    def volatile(self) -> Emitter:
+        """This client, if its transport can take a packet now; otherwise the packet is
+        dropped (``self.volatile.emit(...)``). Chains with ``broadcast`` and ``to``."""
+        return Emitter(self.socket.manager, self.ns_name, sid=self.socket.sid, volatile=True)
+
+    # -- rooms -------------------------------------------------------------------------
+    def join(self, room: str) -> None:
+        """Put this client in ``room`` of this namespace (created on first join)."""
+        if not isinstance(room, str):
+            raise TypeError(f"room names are strings, got {type(room).__name__}")
+        if self._ended:
+            return
+        self.socket.manager.index.join(self.ns_name, room, self.socket.sid)
+
+    def leave(self, room: str) -> None:
+        """Take this client out of ``room``; nothing happens if it was not in it.
+
+        A room with no members left is gone.
+        """
+        self.socket.manager.index.leave(self.ns_name, room, self.socket.sid)
+
+    @property
+    def rooms(self) -> frozenset[str]:
+        """The rooms of this namespace this client is in."""
+        return self.socket.manager.index.rooms_of(self.ns_name, self.socket.sid)
+
+    # -- per-client storage ------------------------------------------------------------
+    def set(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key`` for this client (all its namespaces see it).
+
+        Values should be JSON-able, so that a store shared by processes can keep them.
+        """
+        self.socket.manager.store.set(self.socket.sid, key, value)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key`` for this client, or ``default``."""
+        return self.socket.manager.store.get(self.socket.sid, key, default)
+
+    def has(self, key: str) -> bool:
+        """Whether a value is stored under ``key`` for this client."""
+        return self.socket.manager.store.has(self.socket.sid, key)
+
+    def delete(self, key: str) -> bool:
+        """Remove ``key`` for this client; False if nothing was stored under it."""
+        return self.socket.manager.store.delete(self.socket.sid, key)
 
     @property
     def handshake(self) -> dict[str, Any]:
@@ -115,20 +166,28 @@ class BaseNamespace:
         return self.socket.handshake
 
     # -- sending -------------------------------------------------------------------------
-    def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None) -> None:
+    def emit(self, event: str, *args: Any, callback: Callable[..., Any] | None = None,
+             timeout: float | None = None,
+             on_timeout: Callable[[AckTimeout], Any] | None = None) -> None:
         """Send event ``event`` with JSON-able ``args`` to this client.
 
         ``callback`` runs with the client's ack arguments; one that accepts arguments asks
-        for a data ack (``5:N+::``), one that takes none for a plain ack (``5:N::``).
+        for a data ack (``5:N+::``), one that takes none for a plain ack (``5:N::``). If
+        the client has not answered after ``timeout`` seconds (default: the server's
+        ``ack_timeout``), the callback is dropped and ``on_timeout``, if given, is called
+        with an :class:`AckTimeout` in a greenlet of this namespace.
         """
-        packet_id, data_ack = self._register_ack(callback)
+        packet_id, data_ack = self._register_ack(callback, timeout, on_timeout, event)
         packet = EventPacket(event, args, self.ns_name, packet_id, data_ack)
         self.socket.put(encode_packet(packet))
 
     def send(self, message: Any, json: bool = False,
-             callback: Callable[..., Any] | None = None) -> None:
-        """Send a message (``json=True``: any JSON-able value) to this client."""
-        packet_id, data_ack = self._register_ack(callback)
+             callback: Callable[..., Any] | None = None, timeout: float | None = None,
+             on_timeout: Callable[[AckTimeout], Any] | None = None) -> None:
+        """Send a message (``json=True``: any JSON-able value) to this client; the ack
+        arguments work as for :meth:`emit`."""
+        packet_id, data_ack = self._register_ack(callback, timeout, on_timeout,
+                                                 "json" if json else "message")
         if json:
             packet: Any = JsonPacket(message, self.ns_name, packet_id, data_ack)
         else:
@@ -255,18 +314,51 @@ class BaseNamespace:
             log.exception("%r: authorize raised; refusing", self)
             return False
 
-    def _register_ack(self, callback: Callable[..., Any] | None) -> tuple[int | None, bool]:
+    def _register_ack(self, callback: Callable[..., Any] | None, timeout: float | None,
+                      on_timeout: Callable[[AckTimeout], Any] | None,
+                      event: str) -> tuple[int | None, bool]:
         if callback is None:
+            if on_timeout is not None:
+                raise TypeError("on_timeout needs a callback")
             return None, False
+        if timeout is None:
+            timeout = self.socket.config.ack_timeout
+        elif not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self._ack_counter += 1
-        self._acks[self._ack_counter] = callback
-        return self._ack_counter, _accepts_arguments(callback)
+        ack_id = self._ack_counter
+        timer = gevent.get_hub().loop.timer(timeout)
+        timer.start(self._ack_expired, ack_id, timeout)
+        self._acks[ack_id] = (callback, timer, on_timeout, event)
+        return ack_id, _accepts_arguments(callback)
+
+    def _ack_expired(self, ack_id: int, timeout: float) -> None:
+        """Hub timer callback: the client never answered ack ``ack_id``."""
+        found = self._acks.pop(ack_id, None)
+        if found is None:
+            return
+        _callback, timer, on_timeout, event = found
+        timer.close()
+        log.info("%r: no ack for %r (ack %d) within %gs; callback dropped",
+                 self, event, ack_id, timeout)
+        if on_timeout is not None and not self._ended:
+            self.spawn(self._run_timeout_handler, on_timeout, AckTimeout(event, ack_id, timeout))
+
+    def _run_timeout_handler(self, on_timeout: Callable[[AckTimeout], Any],
+                             error: AckTimeout) -> None:
+        try:
+            on_timeout(error)
+        except Exception:
+            log.exception("%r: on_timeout %r raised", self, on_timeout)
 
     def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
-        callback = self._acks.pop(ack_id, None)
-        if callback is None:
+        found = self._acks.pop(ack_id, None)
+        if found is None:
             log.debug("%r: ack %d matches no callback", self, ack_id)
             return
+        callback, timer = found[0], found[1]
+        timer.stop()
+        timer.close()
         try:
             if _accepts_arguments(callback):
                 callback(*args)
@@ -274,6 +366,12 @@ class BaseNamespace:
                 callback()
         except Exception:
             log.exception("%r: ack callback %r raised", self, callback)
+
+    def _drop_acks(self) -> None:
+        for _callback, timer, _on_timeout, _event in self._acks.values():
+            timer.stop()
+            timer.close()
+        self._acks.clear()
 
     def _end(self, reason: str) -> None:
         """The namespace is over: notify, forget, kill its greenlets. Idempotent."""
@@ -285,7 +383,7 @@ class BaseNamespace:
             self.recv_disconnect()
         except Exception:
             log.exception("%r: recv_disconnect raised", self)
-        self._acks.clear()
+        self._drop_acks()
         self._discard()
 
     def _discard(self) -> None:
@@ -331,5 +429,15 @@ def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
 
 
 def _accepts_arguments(fn: Callable[..., Any]) -> bool:
-    """Whether ``fn`` can take at least one positional argument."""
+    """Whether ``fn`` can take at least one positional argument.
+
+    Plain functions and bound methods are read from their code object (cheap: this runs
+    for every emit with a callback); anything else goes through ``inspect``.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is not None and not hasattr(fn, "__wrapped__"):
+        if code.co_flags & inspect.CO_VARARGS:
+            return True
+        count = code.co_argcount - (1 if inspect.ismethod(fn) else 0)
+        return count > 0
     return _positional_range(fn)[1] > 0

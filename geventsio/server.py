@@ -68,6 +68,7 @@ class SocketIOServer(WSGIServer):
         message_queue: str | None = None,
         max_body_size: int = 1_000_000,
         max_queue: int = 10_000,
+        ack_timeout: float = 60.0,
         client_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -82,7 +83,7 @@ class SocketIOServer(WSGIServer):
             heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
             close_timeout=close_timeout, polling_duration=polling_duration,
             origins=origins, authorization=authorization, max_body_size=max_body_size,
-            max_queue=max_queue, client_dir=client_dir,
+            max_queue=max_queue, ack_timeout=ack_timeout, client_dir=client_dir,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None
         self.manager = Manager(self.config, checked)

@@ -303,7 +303,7 @@ def make_namespaces_with(extra: dict[str, type]) -> dict[str, type]:
     return namespaces
 
 
-def test_emitters_are_values_and_clients_refuses_rooms(live):
+def test_emitters_are_values(live):
     client = PollingClient(live.port)
     namespace = live.manager.sessions[client.sid].namespaces[""]
     assert live.server.of("") == namespace.io == live.server.sockets
@@ -312,5 +312,7 @@ def test_emitters_are_values_and_clients_refuses_rooms(live):
     assert len({live.server.of(""), namespace.io}) == 1
     assert namespace.io.clients() == [client.sid]
     assert namespace.broadcast.clients() == []
-    with pytest.raises(NotImplementedError, match="rooms"):
-        live.server.of("").clients(room="lobby")
+    assert live.server.of("").clients(room="lobby") == []
+    assert namespace.volatile != namespace.broadcast.volatile == namespace.volatile.broadcast
+    assert namespace.broadcast.to("a").volatile == namespace.volatile.to("a")
+    assert namespace.io.in_("a") == namespace.io.to("a") != namespace.io
