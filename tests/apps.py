@@ -96,6 +96,62 @@ def make_namespaces(recorder: Recorder) -> dict[str, type]:
         def on_get_session(self, key: str) -> Any:
             return self.session.get(key)
 
+        # -- rooms and broadcast --------------------------------------------------
+        def on_join(self, room: str) -> list[str]:
+            self.join(room)
+            return sorted(self.rooms)
+
+        def on_leave(self, room: str) -> list[str]:
+            self.leave(room)
+            return sorted(self.rooms)
+
+        def on_to_room(self, room: str, *args: Any) -> int:
+            """Room members but me."""
+            return self.broadcast.to(room).emit("room", room, *args)
+
+        def on_in_room(self, room: str, *args: Any) -> int:
+            """Room members, me included."""
+            return self.io.in_(room).emit("room", room, *args)
+
+        def on_shout(self, *args: Any) -> int:
+            return self.broadcast.emit("shout", *args)
+
+        def on_to_all(self, *args: Any) -> int:
+            return self.io.emit("all", *args)
+
+        def on_clients(self, room: Any = None) -> list[str]:
+            return sorted(self.io.clients(room))
+
+        # -- per-client storage -----------------------------------------------------
+        def on_store_set(self, key: str, value: Any) -> None:
+            self.set(key, value)
+
+        def on_store_get(self, key: str) -> list[Any]:
+            return [self.get(key), self.has(key)]
+
+        def on_store_delete(self, key: str) -> bool:
+            return self.delete(key)
+
+        # -- acks with a timeout ----------------------------------------------------
+        def on_ask_with_timeout(self, seconds: float) -> None:
+            def answered(*answer: Any) -> None:
+                recorder.add("answered", sid=self.socket.sid, args=list(answer))
+                self.emit("answered", *answer)
+
+            def timed_out(error: Exception) -> None:
+                recorder.add("ack_timeout", sid=self.socket.sid, error=str(error))
+                self.emit("ack_timed_out", str(error))
+
+            self.emit("slow", seconds, callback=answered, timeout=seconds,
+                      on_timeout=timed_out)
+
+        # -- volatile -----------------------------------------------------------------
+        def on_volatile_burst(self, count: int) -> int:
+            """``count`` volatile packets then one normal one; returns how many went."""
+            sent = sum(self.volatile.emit("v", i) for i in range(count))
+            self.emit("burst_done", sent)
+            return sent
+
     class Chat(Main):
         pass
 
