@@ -53,12 +53,23 @@ class LiveServer:
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 15.0,
                describe: Callable[[], str] = lambda: "condition") -> None:
-    """Poll ``predicate`` (cheaply, yielding to the hub) until true or fail."""
-    with gevent.Timeout(timeout, AssertionError(f"timed out waiting: {describe()}")):
+    """Poll ``predicate`` (cheaply, yielding to the hub) until true or fail.
+
+    ``describe`` is called when the wait fails, so it reports the state at that moment.
+    """
+    deadline = gevent.Timeout(timeout)
+    deadline.start()
+    try:
         delay = 0.005
         while not predicate():
             gevent.sleep(delay)
             delay = min(delay * 2, 0.1)
+    except gevent.Timeout as exc:
+        if exc is not deadline:
+            raise
+        raise AssertionError(f"timed out waiting: {describe()}") from None
+    finally:
+        deadline.close()
 
 
 def greenlets_snapshot() -> "weakref.WeakSet[gevent.Greenlet]":

@@ -1,14 +1,18 @@
 """Nothing of a client stays behind: sessions, namespaces, greenlets are all gone.
 
 300 real clients (half websocket, half xhr-polling) connect, join a second namespace,
-start a greenlet that would run forever, then leave: half cleanly, half by vanishing
-(TCP destroyed, no goodbye). Afterwards the server holds no session, no namespace object,
-and exactly as many live greenlets as before they came.
+start a greenlet that would run forever, join rooms, store a value and leave an ack
+unanswered (its timeout timer pending), then leave: half cleanly, half by vanishing (TCP
+destroyed, no goodbye). Afterwards the server holds no session, no namespace object, no
+room, no stored value, no active timer more than before, and exactly as many live
+greenlets as before they came.
 """
 
 from __future__ import annotations
 
 import gc
+
+import gevent
 
 from geventsio import BaseNamespace
 from geventsio.session import Session
@@ -31,11 +35,16 @@ def test_300_clients_leave_nothing_behind(make_server):
     live = make_server(heartbeat_interval=1, heartbeat_timeout=8, close_timeout=8,
                        polling_duration=2)
     before = greenlets_snapshot()  # the server alone: no connection, no driver
+    loop = gevent.get_hub().loop
+    watchers_before = loop.activecnt
     assert _count(Session) == 0
     node = NodeDriver(ROOT)
     try:
         sockets = _connect_all(node, live)
         assert len(greenlets_since(before)) > CLIENTS  # the clients really hold greenlets
+        assert live.manager.index.counts()["rooms"] == 22  # "all" and room0..9 on each namespace
+        assert len(live.manager.store) == CLIENTS
+        assert loop.activecnt > watchers_before + CLIENTS  # ack timers among them
         for i, sock in enumerate(sockets):
             if i % 4 < 2:
                 sock.disconnect()
@@ -52,6 +61,9 @@ def test_300_clients_leave_nothing_behind(make_server):
                describe=lambda: f"still alive: {describe_greenlets(greenlets_since(before))}")
     assert _count(Session) == 0
     assert _count(BaseNamespace) == 0
+    assert live.manager.index.counts() == {"endpoints": 0, "rooms": 0, "joined": 0}
+    assert len(live.manager.store) == 0
+    assert loop.activecnt == watchers_before  # every timer (heartbeat, close, ack) stopped
 
 
 def _connect_all(node: NodeDriver, live) -> list[NodeSocket]:
@@ -69,7 +81,14 @@ def _connect_all(node: NodeDriver, live) -> list[NodeSocket]:
         sock.sid = report["sid"]
         sock.of("/chat", wait=False)
         sock.emit("spawn_forever")
-    for sock in sockets:
+        sock.emit("store_set", "nick", sock.client_id)
+        sock.emit("ask_with_timeout", 600)  # never answered: the driver has no reply set
+    for i, sock in enumerate(sockets):
         sock.wait_report("connect", ns="/chat", timeout=60)
+        for ns in ("", "/chat"):
+            sock.emit("join", "all", ns=ns)
+            sock.emit("join", f"room{i % 10}", ns=ns)
+    for sock in sockets:
+        sock.wait_ack(sock.emit("clients", ns="/chat", ack=True), timeout=60)
     live.wait_sessions(CLIENTS, timeout=60)
     return sockets
