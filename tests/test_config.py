@@ -24,6 +24,8 @@ from geventsio.config import ServerConfig
     ({"resource": "/"}, "resource"),
     ({"max_body_size": 0}, "max_body_size"),
     ({"max_queue": 0}, "max_queue"),
+    ({"ack_timeout": 0}, "ack_timeout"),
+    ({"ack_timeout": None}, "ack_timeout"),
 ])
 def test_bad_options_are_refused_with_a_reason(options, complaint):
     with pytest.raises(ConfigurationError, match=complaint):

@@ -316,3 +316,36 @@ def test_emitters_are_values(live):
     assert namespace.volatile != namespace.broadcast.volatile == namespace.volatile.broadcast
     assert namespace.broadcast.to("a").volatile == namespace.volatile.to("a")
     assert namespace.io.in_("a") == namespace.io.to("a") != namespace.io
+
+
+def test_ack_arguments_are_checked(live):
+    client = PollingClient(live.port)
+    namespace = live.manager.sessions[client.sid].namespaces[""]
+    with pytest.raises(TypeError, match="on_timeout needs a callback"):
+        namespace.emit("x", on_timeout=lambda error: None)
+    with pytest.raises(ValueError, match="positive"):
+        namespace.emit("x", callback=lambda: None, timeout=0)
+    assert namespace._acks == {}
+
+
+def test_unanswered_ack_is_dropped_after_its_timeout(live, caplog):
+    client = PollingClient(live.port)
+    namespace = live.manager.sessions[client.sid].namespaces[""]
+    namespace.send("answer me", callback=lambda *args: None, timeout=0.2)
+    assert client.poll() == ["3:1+::answer me"]
+    assert len(namespace._acks) == 1
+    wait_until(lambda: not namespace._acks)
+    assert any("no ack for 'message' (ack 1) within 0.2s" in r.getMessage()
+               for r in caplog.records)
+    assert client.post(b"6:::1+[]").body == b"1"  # a late ack matches nothing, harmlessly
+    client.assert_alive()
+
+
+def test_ack_timeout_defaults_to_the_server_option(make_server):
+    live = make_server(ack_timeout=0.2)
+    client = PollingClient(live.port)
+    namespace = live.manager.sessions[client.sid].namespaces[""]
+    errors = []
+    namespace.emit("q", callback=lambda *a: None, on_timeout=errors.append)
+    wait_until(lambda: errors)
+    assert errors[0].timeout == 0.2 and errors[0].event == "q" and errors[0].ack_id == 1
