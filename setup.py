@@ -28,7 +28,8 @@ setup(
         "greenlet>=2.0",
     ],
     extras_require={
-        "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6"],
+        # Flask: the gevent-socketio style example (examples/flask_rooms) and its test.
+        "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "flask>=2"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
