@@ -5,6 +5,7 @@ Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
 """
 
 from .exceptions import (
+    AckTimeout,
     ConfigurationError,
     ErrorAdvice,
     ErrorReason,
@@ -27,5 +28,6 @@ __all__ = [
     "ConfigurationError",
     "ErrorReason",
     "ErrorAdvice",
+    "AckTimeout",
     "__version__",
 ]
