@@ -63,11 +63,12 @@ class Emitter:
     def __hash__(self) -> int:
         return hash(self._key())
 
-    def _with(self, **changes: Any) -> "Emitter":
-        values = {"exclude": self.exclude, "sid": self.sid, "rooms": self.rooms,
-                  "volatile": self.is_volatile, "broadcast": self.is_broadcast}
-        values.update(changes)
-        return Emitter(self.manager, self.endpoint, **values)
+    def _with(self, *, rooms: frozenset[str] | None = None, volatile: bool | None = None,
+              broadcast: bool | None = None) -> "Emitter":
+        return Emitter(self.manager, self.endpoint, self.exclude, sid=self.sid,
+                       rooms=self.rooms if rooms is None else rooms,
+                       volatile=self.is_volatile if volatile is None else volatile,
+                       broadcast=self.is_broadcast if broadcast is None else broadcast)
 
     # -- flags -------------------------------------------------------------------------
     @property

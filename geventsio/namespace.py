@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import gevent
 from gevent.pool import Group
 
+from .emitter import Emitter
 from .exceptions import AckTimeout
 from .protocol import (
     DisconnectPacket,
@@ -28,7 +29,6 @@ from .protocol import (
     MessagePacket,
     encode_packet,
 )
-from .emitter import Emitter
 from .session import NO_ACK
 
 if TYPE_CHECKING:

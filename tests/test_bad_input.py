@@ -6,7 +6,6 @@ checks that the same session (where it survives) and another session still work.
 
 from __future__ import annotations
 
-
 import pytest
 
 from geventsio.protocol import decode_payload

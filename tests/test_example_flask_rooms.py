@@ -39,11 +39,13 @@ def test_ported_gevent_socketio_app(node, server, transport):
         users[name] = sock
     ann, ben, cat = users.values()
     # broadcast_event reaches everyone, the sender included
-    ann.wait_event("announcement", ns="/rooms", predicate=lambda r: r["args"] == ["cat has connected"])
+    ann.wait_event("announcement", ns="/rooms",
+                   predicate=lambda r: r["args"] == ["cat has connected"])
     for sock in (ann, ben):
         assert sock.wait_ack(sock.emit("join", "lobby", ns="/rooms", ack=True)) == ["lobby"]
     assert cat.wait_ack(cat.emit("join", "attic", ns="/rooms", ack=True)) == ["attic"]
-    ann.wait_event("announcement", ns="/rooms", predicate=lambda r: r["args"] == ["ben joined lobby"])
+    ann.wait_event("announcement", ns="/rooms",
+                   predicate=lambda r: r["args"] == ["ben joined lobby"])
 
     ann.emit("user message", "hello lobby </script>", ns="/rooms")
     assert ben.wait_event("msg_to_room", ns="/rooms") == ["ann", "hello lobby </script>"]

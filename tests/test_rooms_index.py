@@ -114,3 +114,16 @@ def test_emitter_flags_chain_in_any_order(manager):
     assert sorted(Emitter(manager, "").clients(room="r")) == ["a", "b"]
     with pytest.raises(TypeError):
         Emitter(manager, "").to(5)  # type: ignore[arg-type]
+
+
+def test_a_broadcast_is_encoded_once(manager, monkeypatch):
+    import geventsio.emitter as emitter_module
+
+    calls = []
+    real = emitter_module.encode_packet
+    monkeypatch.setattr(emitter_module, "encode_packet",
+                        lambda packet: calls.append(packet) or real(packet))
+    assert Emitter(manager, "").emit("big", list(range(100))) == 3
+    assert len(calls) == 1
+    texts = [session.got[0][0] for session in manager.sessions.values()]
+    assert texts[0] is texts[1] is texts[2]  # the very same string object for everyone
