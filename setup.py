@@ -28,8 +28,11 @@ setup(
         "greenlet>=2.0",
     ],
     extras_require={
-        # Flask: the gevent-socketio style example (examples/flask_rooms) and its test.
-        "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "flask>=2"],
+        # Flask: the gevent-socketio style example (examples/flask_rooms) and its test;
+        # gunicorn: the worker class test.
+        "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "flask>=2",
+                 "gunicorn>=21"],
+        "gunicorn": ["gunicorn>=21"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

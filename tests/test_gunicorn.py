@@ -1,0 +1,64 @@
+"""geventsio under gunicorn: the worker class serves Socket.IO to the real 0.9.16 client
+and every other path to the WSGI app."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import gevent
+import pytest
+
+from .conftest import ROOT
+from .nodeclient import NodeSocket
+from .rawclient import request
+
+
+@pytest.fixture
+def gunicorn_port():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "tests.gunicorn_app.Worker", "-w", "1",
+         "--bind", "127.0.0.1:0", "--graceful-timeout", "2", "tests.gunicorn_app:app"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    try:
+        port = None
+        with gevent.Timeout(30, AssertionError(f"gunicorn did not start: {lines}")):
+            while port is None:
+                line = proc.stderr.readline()
+                if not line:
+                    raise AssertionError(f"gunicorn exited: {lines}")
+                lines.append(line)
+                found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+                if found:
+                    port = int(found.group(1))
+            while not any("Booting worker" in line for line in lines):
+                lines.append(proc.stderr.readline())
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
+def test_socketio_under_gunicorn(node, gunicorn_port, transport):
+    url = f"http://127.0.0.1:{gunicorn_port}"
+    assert request(gunicorn_port, "GET", "/").text == "plain WSGI under gunicorn"
+    first = NodeSocket(node, f"g1{transport}", url, transport)
+    second = NodeSocket(node, f"g2{transport}", url, transport)
+    assert first.connect()["transport"] == transport
+    assert second.connect()["transport"] == transport
+    first.emit("echo", "h\u00e9llo", {"n": [1, 2]})
+    assert first.wait_event("echo") == ["h\u00e9llo", {"n": [1, 2]}]
+    for sock in (first, second):
+        assert sock.wait_ack(sock.emit("join", "r", ack=True)) == [["r"]]
+    assert first.wait_ack(first.emit("in_room", "r", "both", ack=True)) == [2]
+    assert second.wait_event("room") == ["both"]
+
