@@ -112,7 +112,9 @@ class Manager:
             return 1 if self._put(session, text, volatile) else 0
         sessions = self.sessions
         count = 0
-        for target in list(self.index.targets(endpoint, rooms)):
+        # No copy of the target set: queueing never changes membership (a client whose
+        # queue overflows is closed later, in another greenlet).
+        for target in self.index.targets(endpoint, rooms):
             if target in skip:
                 continue
             session = sessions.get(target)

@@ -45,6 +45,9 @@ RESERVED_EVENTS = frozenset(
 )
 
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ]{0,127}\Z")
+#: Valid event name -> handler method name, so the checks run once per name.
+_METHOD_NAMES: dict[str, str] = {}
+_METHOD_NAMES_LIMIT = 1024
 
 
 class BaseNamespace:
@@ -62,8 +65,9 @@ class BaseNamespace:
         self.request = request
         self.ns_name = ns_name
         self.allowed_methods: set[str] | None = None
-        #: ack id -> (callback, its timeout timer, on_timeout, event name)
-        self._acks: dict[int, tuple[Callable[..., Any], Any, Any, str]] = {}
+        #: ack id -> (callback, whether it takes arguments, its timeout timer,
+        #: on_timeout, event name)
+        self._acks: dict[int, tuple[Callable[..., Any], bool, Any, Any, str]] = {}
         self._ack_counter = 0
         self._greenlets: Group | None = None
         self._ended = False
@@ -268,13 +272,19 @@ class BaseNamespace:
         return self._call("recv_message", (packet.data,), "message")
 
     def _event_method(self, name: str) -> str | None:
+        method_name = _METHOD_NAMES.get(name)
+        if method_name is not None:
+            return method_name
         if name in RESERVED_EVENTS:
             self.error("reserved_event", f'the event name "{name}" is reserved')
             return None
         if not _EVENT_NAME.match(name):
             self.error("invalid_event_name", f"the event name {name[:100]!r} is not valid")
             return None
-        return "on_" + name.replace(" ", "_")
+        method_name = "on_" + name.replace(" ", "_")
+        if len(_METHOD_NAMES) < _METHOD_NAMES_LIMIT:  # names come from clients: bounded
+            _METHOD_NAMES[name] = method_name
+        return method_name
 
     def _call(self, method_name: str, args: tuple[Any, ...], what: str) -> Any:
         if not self.is_method_allowed(method_name):
@@ -329,15 +339,16 @@ class BaseNamespace:
         ack_id = self._ack_counter
         timer = gevent.get_hub().loop.timer(timeout)
         timer.start(self._ack_expired, ack_id, timeout)
-        self._acks[ack_id] = (callback, timer, on_timeout, event)
-        return ack_id, _accepts_arguments(callback)
+        accepts = _accepts_arguments(callback)
+        self._acks[ack_id] = (callback, accepts, timer, on_timeout, event)
+        return ack_id, accepts
 
     def _ack_expired(self, ack_id: int, timeout: float) -> None:
         """Hub timer callback: the client never answered ack ``ack_id``."""
         found = self._acks.pop(ack_id, None)
         if found is None:
             return
-        _callback, timer, on_timeout, event = found
+        _callback, _accepts, timer, on_timeout, event = found
         timer.close()
         log.info("%r: no ack for %r (ack %d) within %gs; callback dropped",
                  self, event, ack_id, timeout)
@@ -356,11 +367,11 @@ class BaseNamespace:
         if found is None:
             log.debug("%r: ack %d matches no callback", self, ack_id)
             return
-        callback, timer = found[0], found[1]
+        callback, accepts, timer = found[0], found[1], found[2]
         timer.stop()
         timer.close()
         try:
-            if _accepts_arguments(callback):
+            if accepts:
                 callback(*args)
             else:
                 callback()
@@ -368,7 +379,7 @@ class BaseNamespace:
             log.exception("%r: ack callback %r raised", self, callback)
 
     def _drop_acks(self) -> None:
-        for _callback, timer, _on_timeout, _event in self._acks.values():
+        for _callback, _accepts, timer, _on_timeout, _event in self._acks.values():
             timer.stop()
             timer.close()
         self._acks.clear()

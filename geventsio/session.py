@@ -72,6 +72,12 @@ _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 class Session:
     """The server side of one client (one ``sid``)."""
 
+    # Every packet touches about ten of these; slots keep them cheap and small.
+    __slots__ = ("sid", "manager", "config", "handshake", "state", "outbox", "namespaces",
+                 "session", "transport", "environ", "namespace_classes", "request",
+                 "close_reason", "_last_seen", "_dispatching", "_heartbeat_timer",
+                 "_close_timer", "__weakref__")
+
     def __init__(
         self,
         sid: str,
@@ -130,7 +136,8 @@ class Session:
         previous, self.transport = self.transport, transport
         if previous is not None and previous is not transport:
             previous.replaced()
-        self._stop_timer("_close_timer")
+        if self._close_timer is not None:
+            self._close_timer.stop()  # kept for the next detach: no new timer per poll
         self._last_seen = time.monotonic()
         if transport.streaming:
             self._start_heartbeats()
@@ -356,10 +363,12 @@ class Session:
     def _start_close_timer(self) -> None:
         if self.state is SessionState.CLOSED:
             return
-        self._stop_timer("_close_timer")
-        timer = gevent.get_hub().loop.timer(self.config.close_timeout)
+        timer = self._close_timer
+        if timer is None:
+            timer = self._close_timer = gevent.get_hub().loop.timer(self.config.close_timeout)
+        else:
+            timer.stop()
         timer.start(self._on_close_timeout)
-        self._close_timer = timer
 
     def _on_close_timeout(self) -> None:
         self._stop_timer("_close_timer")
