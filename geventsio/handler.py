@@ -12,15 +12,19 @@ import base64
 import binascii
 import hashlib
 import logging
+import re
 import socket
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
+from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .origins import request_origin
 from .protocol import (
     ErrorPacket,
     TargetKind,
@@ -34,7 +38,7 @@ from .protocol import (
 from .session import Session, SessionState
 from .static import ClientFiles
 from .transports import TRANSPORTS
-from .transports.polling import XHRPollingTransport
+from .transports.streaming import LAST_CHUNK, http_chunk
 from .transports.websocket import (
     LimitedWebSocket,
     WebSocketTransport,
@@ -53,6 +57,10 @@ _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 _TEXT = "text/plain; charset=UTF-8"
 NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
+_METHODS = "GET, POST, OPTIONS"
+_TOKEN_LIST = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
+#: How long a browser may cache a preflight answer (Chromium caps it at 2 hours).
+_PREFLIGHT_MAX_AGE = "7200"
 
 
 class SocketIOHandler(WSGIHandler):
@@ -61,6 +69,32 @@ class SocketIOHandler(WSGIHandler):
     server: "SocketIOServer"
     #: gevent-websocket's WebSocket logs through its handler's ``logger``.
     logger = logging.getLogger("geventsio.websocket")
+
+    def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
+        super().__init__(sock, address, server, rfile)
+        #: Whether the connection's first bytes were looked at for a Flash policy request.
+        self._first_line_read = False
+
+    def read_requestline(self) -> str:
+        """The request line; answers a Flash policy request sent as a connection's
+        first bytes instead (and returns ``''``, which ends the connection)."""
+        if not self._first_line_read:
+            self._first_line_read = True
+            if self.rfile.peek(1)[:1] == POLICY_REQUEST[:1]:
+                self._answer_policy_request()
+                return ""
+        return super().read_requestline()
+
+    def _answer_policy_request(self) -> None:
+        """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other
+        bytes that are not HTTP either)."""
+        with gevent.Timeout(REQUEST_TIMEOUT, False):
+            if read_policy_request(self.rfile.read1):
+                self.socket.sendall(policy_document(self.server.config.allowed_origins))
+                return
+        log.warning("neither HTTP nor a Flash policy request from %s", self.client_address)
+        self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                            b"Content-Length: 0\r\n\r\n")
 
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
@@ -92,6 +126,11 @@ class SocketIOHandler(WSGIHandler):
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
         kind = target.kind
+        if kind in (TargetKind.HANDSHAKE, TargetKind.TRANSPORT):
+            if self.command == "OPTIONS":
+                self._preflight()
+                return
+            self._check_origin(handshake=kind is TargetKind.HANDSHAKE)
         if kind is TargetKind.HANDSHAKE:
             self._handshake()
         elif kind is TargetKind.TRANSPORT:
@@ -112,6 +151,44 @@ class SocketIOHandler(WSGIHandler):
             raise ProtocolError(f"method {method} not allowed here; use {' or '.join(allowed)}",
                                 status=HTTPStatus.METHOD_NOT_ALLOWED)
         return method
+
+    # -- origins -----------------------------------------------------------------------
+    def _check_origin(self, handshake: bool) -> None:
+        """Refuse (403) a request from an origin the ``origins`` option does not allow.
+
+        The origin is the ``Origin`` header, else the ``Referer``. A handshake without
+        either is refused too, as by the reference; a transport request without either
+        passes (its sid shows its handshake passed, and ``<script>``/``<iframe>``
+        requests carry no ``Origin``).
+        """
+        allowed = self.server.config.allowed_origins
+        if allowed.allows_all:
+            return
+        origin = request_origin(self.environ)
+        if origin is None and not handshake:
+            return
+        if allowed.allows(origin):
+            return
+        what = "handshake" if handshake else "transport request"
+        raise ProtocolError(f"{what} from origin {origin[:200] if origin else None!r} refused "
+                            f"by the origins option", status=HTTPStatus.FORBIDDEN)
+
+    def _preflight(self) -> None:
+        """Answer a CORS preflight (``OPTIONS``) for the handshake and transport URLs."""
+        origin = self.environ.get("HTTP_ORIGIN")
+        headers = [("Allow", _METHODS)]
+        if origin:
+            self._check_origin(handshake=False)
+            requested = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").strip()
+            if requested and _TOKEN_LIST.fullmatch(requested) is None:
+                raise ProtocolError(f"malformed Access-Control-Request-Headers "
+                                    f"{requested[:100]!r}")
+            headers += self._cors_headers()
+            headers.append(("Access-Control-Allow-Methods", _METHODS))
+            if requested:
+                headers.append(("Access-Control-Allow-Headers", requested))
+            headers.append(("Access-Control-Max-Age", _PREFLIGHT_MAX_AGE))
+        self._respond(HTTPStatus.OK, b"", content_type=None, headers=headers)
 
     # -- handshake ---------------------------------------------------------------------
     def _handshake(self) -> None:
@@ -172,11 +249,28 @@ class SocketIOHandler(WSGIHandler):
         if name not in config.transports or name not in TRANSPORTS:
             raise ProtocolError(f"transport not supported: {name}",
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
+        cls = TRANSPORTS[name]
         session = self.server.manager.get(sid)
-        if name == WebSocketTransport.name:
-            self._websocket(session)
+        if issubclass(cls, WebSocketTransport):
+            self._websocket(session, cls)
             return
-        self._polling(session, sid)
+        method = self._require_method("GET", "POST")
+        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        index = cls.parse_index(query)
+        if session is None or session.state is SessionState.CLOSED:
+            self._answer_unknown(cls, method, sid, index)
+            return
+        if "disconnect" in query:
+            self._end_on_request(session)
+            return
+        if session.state is SessionState.HANDSHAKEN:
+            self._bind(session)
+        if method == "POST":
+            self._receive_post(session, cls)
+        elif cls.streaming:
+            self._stream(session, cls)
+        else:
+            self._poll(session, cls, index)
 
     def _disconnect_sync(self, sid: str) -> None:
         """``GET /<resource>/1//<sid>/?disconnect=1``: the client leaving (page unload)."""
@@ -192,40 +286,67 @@ class SocketIOHandler(WSGIHandler):
             session.close("client disconnect", notify=True)
         self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
 
-    def _polling(self, session: Session | None, sid: str) -> None:
-        method = self._require_method("GET", "POST")
-        if session is None or session.state is SessionState.CLOSED:
-            self._answer_unknown_poll(method, sid)
-            return
-        if "disconnect" in parse_query(self.environ.get("QUERY_STRING", "")):
-            self._end_on_request(session)
-            return
-        if session.state is SessionState.HANDSHAKEN:
-            self._bind(session)
-        if method == "POST":
-            body = self._read_body()
-            session.open()
-            session.receive_payload(body)
-            headers = self._cors_headers()
-            if headers:
-                headers.append(("X-XSS-Protection", "0"))
-            self._respond(HTTPStatus.OK, b"1", headers=headers)
-            return
+    def _receive_post(self, session: Session, cls: Any) -> None:
+        """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
+        payload = cls.decode_post(self._read_body())
+        session.open()
+        session.receive_payload(payload)
+        headers = self._cors_headers()
+        if headers:
+            headers.append(("X-XSS-Protection", "0"))
+        self._respond(HTTPStatus.OK, b"1", headers=headers)
+
+    def _poll(self, session: Session, cls: Any, index: int) -> None:
+        """A long-poll GET (xhr-polling, jsonp-polling)."""
         try:
-            payload = XHRPollingTransport(session).poll(self.server.config.polling_duration)
+            payload = cls(session).poll(self.server.config.polling_duration)
         except InvalidStateError:  # the session ended while the app was binding it
             payload = NOT_HANDSHAKEN
-        self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+        self._answer_poll(cls, payload, index)
 
-    def _answer_unknown_poll(self, method: str, sid: str) -> None:
-        """A poll for no live session: its farewell if it was kicked, else ``7:::1+0``."""
+    def _answer_poll(self, cls: Any, payload: str, index: int) -> None:
+        headers = self._cors_headers() + list(cls.answer_headers)
+        self._respond(HTTPStatus.OK, cls.render(payload, index).encode("utf-8"),
+                      content_type=cls.content_type, headers=headers)
+
+    def _stream(self, session: Session, cls: Any) -> None:
+        """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
+        self.close_connection = True
+        headers = [("Content-Type", cls.content_type), *self._cors_headers(),
+                   ("Connection", "close"), ("Transfer-Encoding", "chunked"),
+                   ("Cache-Control", "no-store"), ("Date", _http_date())]
+        self._write_head(HTTPStatus.OK, headers, cls.first_bytes(), with_length=False)
+        transport = cls(session, self.socket)
+        try:
+            transport.run()
+        except InvalidStateError:  # the session ended while the app was binding it
+            self._end_stream(cls, NOT_HANDSHAKEN)
+
+    def _end_stream(self, cls: Any, payload: str) -> None:
+        """Write ``payload`` on a streaming response that has only its prelude, and end it."""
+        try:
+            self.socket.sendall(cls.encode_write([payload]) + http_chunk(
+                cls.epilogue().encode("utf-8")) + LAST_CHUNK)
+        except OSError:
+            pass
+
+    def _answer_unknown(self, cls: Any, method: str, sid: str, index: int) -> None:
+        """A request for no live session: its farewell if it was kicked, else ``7:::1+0``,
+        in the transport's format (a POST's answer is always plain text)."""
         farewell = self.server.manager.take_farewell(sid) if method == "GET" else None
         if farewell is None:
-            log.info("poll for unknown or ended session from %s", self.client_address)
+            log.info("%s %s for unknown or ended session from %s", method, cls.name,
+                     self.client_address)
             farewell = NOT_HANDSHAKEN
-        self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
+        if method == "POST":
+            self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
+        elif cls.streaming:
+            self._respond(HTTPStatus.OK, cls.whole_body(farewell), content_type=cls.content_type,
+                          headers=self._cors_headers() + list(cls.answer_headers))
+        else:
+            self._answer_poll(cls, farewell, index)
 
-    def _websocket(self, session: Session | None) -> None:
+    def _websocket(self, session: Session | None, cls: Any) -> None:
         self._require_method("GET")
         ws = self._upgrade()
         self.close_connection = True
@@ -234,7 +355,7 @@ class SocketIOHandler(WSGIHandler):
             return
         self._bind(session)
         try:
-            WebSocketTransport(session, ws, self.socket).run()
+            cls(session, ws, self.socket).run()
         except InvalidStateError:  # the session ended while the app was binding it
             self._refuse_websocket()
 
@@ -295,7 +416,8 @@ class SocketIOHandler(WSGIHandler):
             log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
                       "socketio_manage() from the application", self.path)
 
-    def _read_body(self) -> str:
+    def _read_body(self) -> bytes:
+        """The request body (at most ``max_body_size`` bytes, else 413)."""
         limit = self.server.config.max_body_size
         length_text = self.environ.get("CONTENT_LENGTH") or ""
         if length_text:
@@ -314,10 +436,7 @@ class SocketIOHandler(WSGIHandler):
                 self.close_connection = True
                 raise ProtocolError(f"body exceeds the limit of {limit} bytes",
                                     status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+        return body
 
     def _static(self, name: str) -> None:
         self._require_method("GET", "HEAD")
@@ -331,8 +450,9 @@ class SocketIOHandler(WSGIHandler):
 
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
+        """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         origin = self.environ.get("HTTP_ORIGIN")
-        if not origin:
+        if not origin or not self.server.config.allowed_origins.allows(origin):
             return []
         return [("Access-Control-Allow-Origin", origin),
                 ("Access-Control-Allow-Credentials", "true")]
