@@ -44,6 +44,26 @@ JSON_PAYLOAD = {"</script>": PAYLOADS, "nested": [{"\u2028": "\U0001F600"}, None
 #: The client reads ack data with /^([0-9]+)(\+)?(.*)/, and `.` stops at U+2028 and U+2029.
 ACK_SAFE = [text for text in PAYLOADS if "\u2028" not in text and "\u2029" not in text]
 
+
+def as_received(transport: str, value: Any) -> Any:
+    r"""What the 0.9.16 client hands the page for ``value`` sent by the server.
+
+    Intact, except on htmlfile: the client's callback runs ``data.replace(/\\\//g, '/')``
+    on every packet it receives (to undo the server's escaping of ``/``, GH-1251), after the
+    script tag's string was already decoded, so any backslash followed by a slash loses the
+    backslash. The reference server gives the same result. (In JSON data a server could
+    write ``/`` as ``\u002f`` to dodge it; in a plain message nothing can.)
+    """
+    if transport != "htmlfile":
+        return value
+    if isinstance(value, str):
+        return value.replace("\\/", "/")
+    if isinstance(value, list):
+        return [as_received(transport, item) for item in value]
+    if isinstance(value, dict):
+        return {as_received(transport, k): as_received(transport, v) for k, v in value.items()}
+    return value
+
 RECORD = "(a) => { var f = T.find(a.name, a.type, a.key); return f.length >= a.count ? f : null; }"
 
 needs_rooms = pytest.mark.skipif(
@@ -186,6 +206,8 @@ def test_events_and_acks(chromium: Chromium, server: LiveServer, transport: str)
     assert server.recorder.wait_for("message", sid=sid)[0]["data"] == "a plain message"
 
     assert a.state()["transport"] == transport
+    if transport == "htmlfile":   # the data came through the shim's forever iframe
+        assert page.eval("() => T.htmlfileDocs") == 1
     assert len(server.manager.sessions) == 1
     close_clean(page)
 
@@ -201,10 +223,10 @@ def test_payloads_intact_and_inert(chromium: Chromium, server: LiveServer,
     # the server got exactly what the page sent
     assert server.recorder.wait_for("payload", sid=sid)[0]["args"] == [*PAYLOADS, JSON_PAYLOAD]
     # and what the server sends back as an event arrives intact
-    assert a.wait_event("payload") == [*PAYLOADS, JSON_PAYLOAD]
+    assert a.wait_event("payload") == as_received(transport, [*PAYLOADS, JSON_PAYLOAD])
     # ack data too, except U+2028/U+2029: see test_ack_data_with_line_separators
     a.emit("payload", *ACK_SAFE, ack="p2")
-    assert a.wait_ack("p2") == ACK_SAFE
+    assert a.wait_ack("p2") == as_received(transport, ACK_SAFE)
     # the page's ack to a server question carries them all intact
     a.reply("ask", *PAYLOADS, JSON_PAYLOAD)
     a.emit("ask_me", "payloads")
@@ -213,7 +235,7 @@ def test_payloads_intact_and_inert(chromium: Chromium, server: LiveServer,
     for text in PAYLOADS:
         a.send(text)
     received = [entry["args"] for entry in a.wait("message", len(PAYLOADS))]
-    assert received == [[text] for text in PAYLOADS]
+    assert received == [[as_received(transport, text)] for text in PAYLOADS]
     assert [item["data"] for item in server.recorder.find("message", sid=sid)] == PAYLOADS
     assert a.state()["transport"] == transport
     close_clean(page)
