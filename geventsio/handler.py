@@ -36,7 +36,7 @@ from .protocol import (
     parse_target,
 )
 from .session import Session, SessionState
-from .static import ClientFiles
+from .static import CACHE_CONTROL, ClientFiles, accepts_gzip, etag_matches
 from .transports import TRANSPORTS
 from .transports.streaming import LAST_CHUNK, http_chunk
 from .transports.websocket import (
@@ -439,13 +439,24 @@ class SocketIOHandler(WSGIHandler):
         return body
 
     def _static(self, name: str) -> None:
+        """A client file: ETag and ``304``, gzip when accepted, cacheable."""
         self._require_method("GET", "HEAD")
         found = self.server.client_files.get(name)
         if found is None:
             self._respond(HTTPStatus.NOT_FOUND, ClientFiles.MISSING_HINT.encode("utf-8"))
             return
-        body, content_type = found
-        self._respond(HTTPStatus.OK, body, content_type=content_type,
+        environ = self.environ
+        headers = [("Cache-Control", CACHE_CONTROL), ("Vary", "Accept-Encoding")]
+        if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
+            body, etag = found.gzipped, found.gzip_etag
+            headers.append(("Content-Encoding", "gzip"))
+        else:
+            body, etag = found.content, found.etag
+        headers.append(("ETag", etag))
+        if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
+            self._respond(HTTPStatus.NOT_MODIFIED, b"", content_type=None, headers=headers)
+            return
+        self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers,
                       head_only=self.command == "HEAD")
 
     # -- responses ---------------------------------------------------------------------
@@ -459,11 +470,16 @@ class SocketIOHandler(WSGIHandler):
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = _TEXT,
                  headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:
-        """Write a whole response (head and body) with one sendall."""
+        """Write a whole response (head and body) with one sendall (no body for HEAD or
+        ``304``, whose Content-Length is left out)."""
         all_headers = [("Content-Type", content_type)] if content_type else []
         if headers:
             all_headers.extend(headers)
         all_headers.append(("Connection", "close" if self.close_connection else "Keep-Alive"))
+        if status is HTTPStatus.NOT_MODIFIED:
+            all_headers.append(("Date", _http_date()))
+            self._write_head(status, all_headers, b"", with_length=False)
+            return
         self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
