@@ -41,7 +41,8 @@ def make_browser_namespaces(recorder: Recorder) -> dict[str, type]:
     class Browser(BaseNamespace):
         def recv_connect(self) -> None:
             recorder.add("connect", sid=self.socket.sid, ns=self.ns_name,
-                         transport=getattr(self.socket.transport, "name", None))
+                         transport=getattr(self.socket.transport, "name", None),
+                         xdomain=self.handshake["xdomain"])
             self.emit("welcome", self.socket.sid)
 
         def recv_disconnect(self) -> None:

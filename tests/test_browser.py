@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import pytest
+from gevent.pywsgi import WSGIServer
 
 from geventsio import BaseNamespace
 
 from .browser import BrowserError, Chromium, Page, require_chromium
 from .browser_apps import make_browser_namespaces, page_app
-from .conftest import LiveServer
+from .conftest import LiveServer, wait_until
 
 TRANSPORTS = ["websocket", "htmlfile", "xhr-polling", "jsonp-polling"]
 
@@ -179,6 +180,7 @@ def test_events_and_acks(chromium: Chromium, server: LiveServer, transport: str)
     sid = state["sid"]
     connected = server.recorder.wait_for("connect", sid=sid, ns="")
     assert connected[0]["transport"] == transport
+    assert connected[0]["xdomain"] is False   # a same-origin handshake carries no Origin
     assert a.wait_event("welcome") == [sid]
 
     # events both ways, with JSON of every kind
@@ -360,3 +362,119 @@ def test_ack_data_with_line_separators(chromium: Chromium, server: LiveServer) -
         assert a.wait_ack("k") == ["acked", *data]
     finally:
         page.close()
+
+
+# -- cross-origin --------------------------------------------------------------------------
+@pytest.fixture
+def page_origin() -> Iterator[str]:
+    """A plain WSGI server for the page alone: another port, so another origin."""
+    pages = WSGIServer(("127.0.0.1", 0), page_app, log=None)
+    pages.start()
+    try:
+        yield f"http://127.0.0.1:{pages.server_port}"
+    finally:
+        pages.stop(timeout=2)
+
+
+@pytest.fixture
+def cross_server(make_server: Any, recorder: Any, page_origin: str) -> LiveServer:
+    """The Socket.IO server, allowing exactly the page's origin."""
+    return make_server(app=page_app, namespaces=make_browser_namespaces(recorder),
+                       origins=page_origin.removeprefix("http://"),
+                       heartbeat_interval=1, heartbeat_timeout=3, close_timeout=3,
+                       polling_duration=2)
+
+
+@pytest.mark.parametrize("transport", ["xhr-polling", "jsonp-polling", "websocket"])
+def test_cross_origin(chromium: Chromium, cross_server: LiveServer, page_origin: str,
+                      transport: str) -> None:
+    page = open_page(chromium, page_origin, cross_server.url)
+    assert page.eval("() => location.origin") != cross_server.url
+    (a,) = sockets(page, "a")
+    state = a.connect(transport)
+    assert state["transport"] == transport
+    connected = cross_server.recorder.wait_for("connect", sid=state["sid"])
+    assert connected[0]["xdomain"] is True
+    a.emit("echo", "across \U0001F310 origins")
+    assert a.wait_event("echo") == ["across \U0001F310 origins"]
+    a.emit("ack_me", "x", ack="k")
+    assert a.wait_ack("k") == ["acked", "x"]
+    a.reply("ask", "cross answer")
+    a.emit("ask_me", "q")
+    assert cross_server.recorder.wait_for("answer", sid=state["sid"])[0]["args"] == [
+        "cross answer"]
+    # the handshake went over CORS XHR: one io.j callback, the transport's own (if jsonp)
+    assert page.eval("() => io.j.length") == (1 if transport == "jsonp-polling" else 0)
+    close_clean(page)
+
+
+def test_cross_origin_jsonp_handshake(chromium: Chromium, cross_server: LiveServer,
+                                      page_origin: str) -> None:
+    """A browser without CORS does the handshake with a script tag (``&jsonp=N``) too."""
+    page = open_page(chromium, page_origin, cross_server.url)
+    page.eval("() => { io.util.ua.hasCORS = false; }")   # as IE 8/9 would report
+    (a,) = sockets(page, "a")
+    state = a.connect("jsonp-polling")
+    assert state["transport"] == "jsonp-polling"
+    assert page.eval("() => io.j.length") == 2   # the handshake's callback and the transport's
+    a.emit("payload", *PAYLOADS, ack="p")
+    assert cross_server.recorder.wait_for("payload", sid=state["sid"])[0]["args"] == PAYLOADS
+    assert a.wait_event("payload") == PAYLOADS
+    close_clean(page)
+
+
+def refusals(caplog: Any) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if "refused by the origins option" in r.getMessage()]
+
+
+@pytest.fixture
+def refusing_server(make_server: Any, recorder: Any) -> LiveServer:
+    """A Socket.IO server whose ``origins`` do not include the page's."""
+    return make_server(app=page_app, namespaces=make_browser_namespaces(recorder),
+                       origins="127.0.0.1:1 example.test:*")
+
+
+@pytest.mark.parametrize("transport", ["xhr-polling", "jsonp-polling", "websocket"])
+def test_cross_origin_refused(chromium: Chromium, refusing_server: LiveServer,
+                              page_origin: str, caplog: Any, transport: str) -> None:
+    """The handshake is refused (403 without CORS headers); the page gets an 'error'."""
+    page = open_page(chromium, page_origin, refusing_server.url)
+    (a,) = sockets(page, "a")
+    page.eval("(a) => T.connect(a.name, a.o)", {"name": "a", "o": {"transport": transport}})
+    failure = a.wait("error")[0]
+    # the browser hides a refused CORS answer: status 0, so the reason the client reports
+    # is the empty response text, not the server's 403 message
+    assert failure["args"] == [""]
+    state = a.state()
+    assert not state["connected"] and state["transport"] is None and state["sid"] is None
+    assert a.log("connect") == []
+    assert len(refusals(caplog)) == 1 and "GET /socket.io/1/" in refusals(caplog)[0]
+    assert len(refusing_server.manager.sessions) == 0
+    assert refusing_server.recorder.find("connect") == []
+    errors = page.close()
+    assert any("CORS" in error for error in errors), errors
+
+
+def test_cross_origin_jsonp_handshake_refused(chromium: Chromium, refusing_server: LiveServer,
+                                              page_origin: str, caplog: Any) -> None:
+    """Without CORS the handshake is a script tag: refused, the client hears nothing.
+
+    0.9.16 sets no ``onerror`` on the handshake's script, so the page gets no event: the
+    socket stays "connecting" and never connects (a client limitation, documented).
+    """
+    page = open_page(chromium, page_origin, refusing_server.url)
+    page.eval("() => { io.util.ua.hasCORS = false; }")
+    (a,) = sockets(page, "a")
+    page.eval("(a) => T.connect(a.name, a.o)",
+              {"name": "a", "o": {"transport": "jsonp-polling"}})
+    wait_until(lambda: refusals(caplog), 15, lambda: "no refusal logged")
+    assert "jsonp=0" in refusals(caplog)[0]
+    # the script's load has failed in the page once its resource entry is complete
+    page.wait("() => performance.getEntriesByType('resource').some("
+              "function (e) { return e.name.indexOf('jsonp=0') >= 0 && e.responseEnd > 0; })")
+    state = a.state()
+    assert state["connecting"] and not state["connected"] and state["sid"] is None
+    assert a.log("connect") == [] and a.log("error") == []
+    assert len(refusing_server.manager.sessions) == 0
+    page.close()
