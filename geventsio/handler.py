@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import logging
-import re
 import socket
 import time
 from http import HTTPStatus
@@ -24,7 +23,7 @@ from geventwebsocket.websocket import Stream
 
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
-from .origins import request_origin
+from .cors import check_origin, cors_headers, preflight_headers
 from .protocol import (
     ErrorPacket,
     TargetKind,
@@ -36,7 +35,7 @@ from .protocol import (
     parse_target,
 )
 from .session import Session, SessionState
-from .static import CACHE_CONTROL, ClientFiles, accepts_gzip, etag_matches
+from .static import ClientFiles, etag_matches
 from .transports import TRANSPORTS
 from .transports.streaming import LAST_CHUNK, http_chunk
 from .transports.websocket import (
@@ -57,10 +56,6 @@ _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 _TEXT = "text/plain; charset=UTF-8"
 NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
-_METHODS = "GET, POST, OPTIONS"
-_TOKEN_LIST = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
-#: How long a browser may cache a preflight answer (Chromium caps it at 2 hours).
-_PREFLIGHT_MAX_AGE = "7200"
 
 
 class SocketIOHandler(WSGIHandler):
@@ -154,40 +149,11 @@ class SocketIOHandler(WSGIHandler):
 
     # -- origins -----------------------------------------------------------------------
     def _check_origin(self, handshake: bool) -> None:
-        """Refuse (403) a request from an origin the ``origins`` option does not allow.
-
-        The origin is the ``Origin`` header, else the ``Referer``. A handshake without
-        either is refused too, as by the reference; a transport request without either
-        passes (its sid shows its handshake passed, and ``<script>``/``<iframe>``
-        requests carry no ``Origin``).
-        """
-        allowed = self.server.config.allowed_origins
-        if allowed.allows_all:
-            return
-        origin = request_origin(self.environ)
-        if origin is None and not handshake:
-            return
-        if allowed.allows(origin):
-            return
-        what = "handshake" if handshake else "transport request"
-        raise ProtocolError(f"{what} from origin {origin[:200] if origin else None!r} refused "
-                            f"by the origins option", status=HTTPStatus.FORBIDDEN)
+        check_origin(self.server.config.allowed_origins, self.environ, handshake)
 
     def _preflight(self) -> None:
-        """Answer a CORS preflight (``OPTIONS``) for the handshake and transport URLs."""
-        origin = self.environ.get("HTTP_ORIGIN")
-        headers = [("Allow", _METHODS)]
-        if origin:
-            self._check_origin(handshake=False)
-            requested = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").strip()
-            if requested and _TOKEN_LIST.fullmatch(requested) is None:
-                raise ProtocolError(f"malformed Access-Control-Request-Headers "
-                                    f"{requested[:100]!r}")
-            headers += self._cors_headers()
-            headers.append(("Access-Control-Allow-Methods", _METHODS))
-            if requested:
-                headers.append(("Access-Control-Allow-Headers", requested))
-            headers.append(("Access-Control-Max-Age", _PREFLIGHT_MAX_AGE))
+        """Answer an ``OPTIONS`` request (a CORS preflight) for Socket.IO URLs."""
+        headers = preflight_headers(self.server.config.allowed_origins, self.environ)
         self._respond(HTTPStatus.OK, b"", content_type=None, headers=headers)
 
     # -- handshake ---------------------------------------------------------------------
@@ -445,15 +411,8 @@ class SocketIOHandler(WSGIHandler):
         if found is None:
             self._respond(HTTPStatus.NOT_FOUND, ClientFiles.MISSING_HINT.encode("utf-8"))
             return
-        environ = self.environ
-        headers = [("Cache-Control", CACHE_CONTROL), ("Vary", "Accept-Encoding")]
-        if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
-            body, etag = found.gzipped, found.gzip_etag
-            headers.append(("Content-Encoding", "gzip"))
-        else:
-            body, etag = found.content, found.etag
-        headers.append(("ETag", etag))
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
+        body, headers = found.representation(self.environ.get("HTTP_ACCEPT_ENCODING"))
+        if etag_matches(self.environ.get("HTTP_IF_NONE_MATCH"), dict(headers)["ETag"]):
             self._respond(HTTPStatus.NOT_MODIFIED, b"", content_type=None, headers=headers)
             return
         self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers,
@@ -462,11 +421,7 @@ class SocketIOHandler(WSGIHandler):
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
-        origin = self.environ.get("HTTP_ORIGIN")
-        if not origin or not self.server.config.allowed_origins.allows(origin):
-            return []
-        return [("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Credentials", "true")]
+        return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = _TEXT,
                  headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:

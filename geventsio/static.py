@@ -44,6 +44,15 @@ class ClientFile:
         self.etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
         self._gzipped: bytes | None = None
 
+    def representation(self, accept_encoding: str | None) -> tuple[bytes, list[tuple[str, str]]]:
+        """The body to send and its headers (ETag, caching, encoding), gzip if accepted."""
+        headers = [("Cache-Control", CACHE_CONTROL), ("Vary", "Accept-Encoding")]
+        if accepts_gzip(accept_encoding):
+            headers += [("Content-Encoding", "gzip"), ("ETag", self.gzip_etag)]
+            return self.gzipped, headers
+        headers.append(("ETag", self.etag))
+        return self.content, headers
+
     @property
     def gzip_etag(self) -> str:
         """The ETag of the gzip form (the plain one with ``-gz``)."""
