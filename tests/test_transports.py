@@ -178,6 +178,18 @@ def test_jsonp_oversize_post_is_413(make_server):
     assert response.status == 413
 
 
+def test_jsonp_client_that_stops_polling_leaves_nothing(make_server):
+    live = make_server(close_timeout=1, polling_duration=0.5, heartbeat_interval=0.3,
+                       heartbeat_timeout=0.9)
+    before = greenlets_snapshot()
+    client = JsonpClient(live.port)
+    client.poll()
+    live.wait_sessions(0, timeout=10)
+    live.recorder.wait_for("disconnect", sid=client.sid)
+    wait_until(lambda: not greenlets_since(before), timeout=15,
+               describe=lambda: describe_greenlets(greenlets_since(before)))
+
+
 def test_jsonp_disabled_is_refused(make_server):
     live = make_server(transports=["websocket", "xhr-polling"])
     sid = handshake(live.port)
@@ -416,3 +428,27 @@ def test_flashsocket_can_be_left_out(make_server):
         assert ws.status == 400
     finally:
         ws.close()
+
+
+# -- volatile readiness -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opener", [_open_htmlfile, _open_multipart])
+def test_streaming_transport_is_not_ready_for_volatile_while_a_write_is_stuck(live, opener):
+    """ready_for_volatile() is True while writes go straight out, False while the writer
+    is blocked on a client that does not read, and True again once it reads."""
+    sid, stream = opener(live.port)
+    try:
+        stream.chunks_until(lambda c: b"welcome" in c)
+        session = live.manager.sessions[sid]
+        transport = session.transport
+        assert transport.ready_for_volatile()
+        big = encode_packet(EventPacket("big", ("x" * 200_000,)))
+        for _ in range(40):  # far more than the socket buffers hold
+            session.put(big)
+        wait_until(lambda: not transport.ready_for_volatile(), timeout=10)
+        while len(session.outbox) or transport._writing:
+            stream.next_chunk()
+        wait_until(transport.ready_for_volatile, timeout=10)
+    finally:
+        stream.close()
