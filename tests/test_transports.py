@@ -452,3 +452,46 @@ def test_streaming_transport_is_not_ready_for_volatile_while_a_write_is_stuck(li
         wait_until(transport.ready_for_volatile, timeout=10)
     finally:
         stream.close()
+
+
+# -- the transports option --------------------------------------------------------------
+
+
+def test_handshake_offers_the_chosen_transports_in_the_chosen_order(make_server):
+    chosen = ["xhr-multipart", "jsonp-polling", "flashsocket", "xhr-polling", "htmlfile",
+              "websocket"]
+    live = make_server(transports=chosen)
+    assert request(live.port, "GET", "/socket.io/1/").text.split(":")[3] == ",".join(chosen)
+
+
+@pytest.mark.parametrize("left_out", ["websocket", "flashsocket", "htmlfile", "xhr-polling",
+                                      "jsonp-polling", "xhr-multipart"])
+def test_a_transport_left_out_is_not_offered_and_is_refused(make_server, caplog, left_out):
+    offered = [name for name in ("websocket", "htmlfile", "xhr-polling", "jsonp-polling",
+                                 "flashsocket", "xhr-multipart") if name != left_out]
+    live = make_server(transports=offered)
+    body = request(live.port, "GET", "/socket.io/1/").text
+    assert body.split(":")[3] == ",".join(offered)
+    sid = body.split(":")[0]
+    response = request(live.port, "GET", f"/socket.io/1/{left_out}/{sid}?i=0")
+    assert response.status == 400
+    assert f"transport not supported: {left_out}".encode() in response.body
+    assert "transport not supported" in caplog.text
+
+
+def test_flashsocket_unknown_sid_gets_not_handshaken(live):
+    ws = RawWebSocket(live.port, "/socket.io/1/flashsocket/AAAAAAAAAAAAAAAAAAAA")
+    try:
+        assert ws.status == 101
+        assert ws.recv_text() == "7:::1+0"
+        assert ws.recv_close_code() == 1000
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("transport", ["htmlfile", "xhr-multipart", "jsonp-polling"])
+def test_post_for_an_unknown_sid_gets_not_handshaken(live, transport):
+    response = request(live.port, "POST", f"/socket.io/1/{transport}/AAAAAAAAAAAAAAAAAAAA?i=0",
+                       b"2::")
+    assert response.status == 200
+    assert response.body == b"7:::1+0"
