@@ -21,9 +21,9 @@ import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
+from .cors import check_origin, cors_headers, preflight_headers
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
-from .cors import check_origin, cors_headers, preflight_headers
 from .protocol import (
     ErrorPacket,
     TargetKind,
@@ -37,7 +37,6 @@ from .protocol import (
 from .session import Session, SessionState
 from .static import ClientFiles, etag_matches
 from .transports import TRANSPORTS
-from .transports.streaming import LAST_CHUNK, http_chunk
 from .transports.websocket import (
     LimitedWebSocket,
     WebSocketTransport,
@@ -291,8 +290,7 @@ class SocketIOHandler(WSGIHandler):
     def _end_stream(self, cls: Any, payload: str) -> None:
         """Write ``payload`` on a streaming response that has only its prelude, and end it."""
         try:
-            self.socket.sendall(cls.encode_write([payload]) + http_chunk(
-                cls.epilogue().encode("utf-8")) + LAST_CHUNK)
+            self.socket.sendall(cls.encode_end([payload]))
         except OSError:
             pass
 

@@ -105,6 +105,11 @@ class StreamingHTTPTransport:
         """The chunks carrying ``texts``."""
         return b"".join(http_chunk(piece.encode("utf-8")) for piece in cls.pieces(texts))
 
+    @classmethod
+    def encode_end(cls, texts: list[str]) -> bytes:
+        """The chunks carrying ``texts``, then the epilogue and the last chunk."""
+        return cls.encode_write(texts) + http_chunk(cls.epilogue().encode("utf-8")) + LAST_CHUNK
+
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:
         """Serve the session until the connection, the session or this transport ends.
@@ -151,7 +156,7 @@ class StreamingHTTPTransport:
                 return
             if session.state is SessionState.CLOSED or self._closing:
                 break
-        self._send(http_chunk(self.epilogue().encode("utf-8")) + LAST_CHUNK)
+        self._send(self.encode_end([]))
         self._shutdown()
 
     def _send(self, data: bytes) -> bool:
