@@ -495,3 +495,13 @@ def test_post_for_an_unknown_sid_gets_not_handshaken(live, transport):
                        b"2::")
     assert response.status == 200
     assert response.body == b"7:::1+0"
+
+
+@pytest.mark.parametrize("transport", ["htmlfile", "xhr-multipart", "jsonp-polling"])
+def test_oversize_post_on_each_http_transport_is_413(make_server, caplog, transport):
+    live = make_server(max_body_size=100)
+    sid = handshake(live.port)
+    response = request(live.port, "POST", f"/socket.io/1/{transport}/{sid}?i=0", b"3:::" + b"x" * 200)
+    assert response.status == 413
+    assert "exceeds the limit of 100" in caplog.text
+    assert request(live.port, "POST", f"/socket.io/1/xhr-polling/{sid}", b"2::").body == b"1"
