@@ -46,7 +46,8 @@ def make_browser_namespaces(recorder: Recorder) -> dict[str, type]:
             self.emit("welcome", self.socket.sid)
 
         def recv_disconnect(self) -> None:
-            recorder.add("disconnect", sid=self.socket.sid, ns=self.ns_name)
+            recorder.add("disconnect", sid=self.socket.sid, ns=self.ns_name,
+                         reason=self.socket.close_reason)
 
         def on_echo(self, *args: Any) -> None:
             recorder.add("echo", sid=self.socket.sid, args=list(args))
