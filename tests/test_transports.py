@@ -312,6 +312,27 @@ def test_htmlfile_unknown_sid_gets_a_whole_page_saying_not_handshaken(live, capl
     assert "unknown or ended session" in caplog.text
 
 
+def test_htmlfile_goodbye_arriving_after_the_stream_closed_still_counts(live):
+    """The 0.9 client POSTs 0:: and closes its iframe at once; the POST may come second."""
+    sid, stream = _open_htmlfile(live.port)
+    stream.chunks_until(lambda c: b"welcome" in c)
+    session = live.manager.sessions[sid]
+    stream.close()
+    wait_until(lambda: session.transport is None)
+    assert request(live.port, "POST", f"/socket.io/1/htmlfile/{sid}", b"0::").body == b"1"
+    live.wait_sessions(0)
+    assert session.close_reason == "client disconnect"
+
+
+def test_htmlfile_stream_closed_without_goodbye_ends_the_session_soon(live):
+    sid, stream = _open_htmlfile(live.port)
+    stream.chunks_until(lambda c: b"welcome" in c)
+    session = live.manager.sessions[sid]
+    stream.close()
+    live.wait_sessions(0)
+    assert session.close_reason == "transport closed"
+
+
 def test_htmlfile_client_that_vanishes_leaves_nothing(live):
     before = greenlets_snapshot()
     sid, stream = _open_htmlfile(live.port)

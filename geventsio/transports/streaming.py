@@ -3,8 +3,11 @@
 htmlfile (the forever iframe) and xhr-multipart answer their GET with a chunked response
 that stays open: a prelude first, then whatever the session queues, each batch written as
 HTTP chunks by a writer greenlet this transport owns. The client sends with POSTs, handled
-as xhr-polling POSTs. The handler's greenlet watches the connection: when the client goes
-away the session ends with it (as with a websocket; the 0.9 client handshakes anew).
+as xhr-polling POSTs. The handler's greenlet watches the connection. When the client goes
+away the session ends too (the 0.9 client never reopens a stream; it handshakes anew),
+but only after GOODBYE_GRACE seconds: the 0.9 client closes its iframe right after
+POSTing ``0::``, and that goodbye, which may arrive after the connection's end, must
+still find the session.
 When the session ends or another transport takes it over, the writer ends the chunked
 response properly (``0\\r\\n\\r\\n``) and the connection is closed.
 """
@@ -42,6 +45,8 @@ log = logging.getLogger("geventsio.transports.streaming")
 LAST_CHUNK = b"0\r\n\r\n"
 #: Packets that may wait in the outbox while a volatile packet is still written.
 VOLATILE_SLACK = 8
+#: Seconds a session outlives its stream's connection, for a goodbye POST still on its way.
+GOODBYE_GRACE = 2.0
 
 
 def http_chunk(data: bytes) -> bytes:
@@ -64,6 +69,7 @@ class StreamingHTTPTransport:
         self._replaced = False  # another transport owns the outbox now
         self._writing = False  # the writer is inside sendall
         self._grace_timer: Any = None
+        self._abandon_timer: Any = None
         self._writer: gevent.Greenlet | None = None
 
     # -- how the body looks (subclasses) -----------------------------------------------
@@ -124,13 +130,32 @@ class StreamingHTTPTransport:
             self._wait_for_end()
         finally:
             self._closing = True
-            session.detach(self, final=True)
+            session.detach(self)
             session.outbox.wake()
             self._finish_writer()
             self._shutdown()
             if self._grace_timer is not None:
                 self._grace_timer.stop()
                 self._grace_timer.close()
+            self._end_abandoned_session_later()
+
+    def _end_abandoned_session_later(self) -> None:
+        """Close the session GOODBYE_GRACE seconds from now unless it has ended or another
+        transport has taken it by then (its own close timeout would wait much longer)."""
+        session = self.session
+        if session.transport is not None or session.state is SessionState.CLOSED:
+            return
+        timer = self._abandon_timer = gevent.get_hub().loop.timer(
+            min(GOODBYE_GRACE, session.config.close_timeout / 2))
+        timer.start(self._on_abandoned)
+
+    def _on_abandoned(self) -> None:
+        self._abandon_timer.stop()
+        self._abandon_timer.close()
+        self._abandon_timer = None
+        session = self.session
+        if session.transport is None and session.state is not SessionState.CLOSED:
+            session.manager.spawn(session.close, "transport closed", False)
 
     def _wait_for_end(self) -> None:
         """Block until the peer closes (or the writer shuts the socket down)."""
