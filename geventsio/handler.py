@@ -1,8 +1,9 @@
 """``SocketIOHandler``: gevent's WSGI handler, taught to answer Socket.IO requests.
 
 Requests under ``/<resource>/`` are answered here (handshake, transports, the client
-script); everything else goes to the wrapped WSGI application through gevent's own
-``run_application``. Socket.IO responses are written with one ``sendall`` (head and body
+files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
+application through gevent's own ``run_application``. A Flash policy request arriving as
+a connection's first bytes is answered before any HTTP parsing (``read_requestline``). Socket.IO responses are written with one ``sendall`` (head and body
 together), which avoids the delayed-ACK stall of writing them separately.
 """
 
