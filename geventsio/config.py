@@ -6,18 +6,24 @@ down to the manager, sessions and transports; nothing reads settings from global
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .exceptions import ConfigurationError
+from .origins import OriginAllowList
 
 __all__ = ["ServerConfig", "ALL_TRANSPORTS"]
 
 #: Longest timer the JS clients can arm (setTimeout takes at most 2**31 - 1 ms).
 _MAX_SECONDS = 2_000_000
 
-#: Transports this release implements, in the order the handshake offers them.
-ALL_TRANSPORTS: tuple[str, ...] = ("websocket", "xhr-polling")
+#: Transports this release implements, in the order the handshake offers them: the
+#: reference's default order, then flashsocket (as the reference appends it when enabled)
+#: and xhr-multipart (which no 0.9 client uses).
+ALL_TRANSPORTS: tuple[str, ...] = (
+    "websocket", "htmlfile", "xhr-polling", "jsonp-polling", "flashsocket", "xhr-multipart")
+#: The port Flash asks for its policy on, after 843.
+DEFAULT_POLICY_PORT = 10843
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ class ServerConfig:
     heartbeat_timeout: float = 60.0
     close_timeout: float = 60.0
     polling_duration: float = 20.0
-    origins: str = "*:*"
+    #: ``host:port`` patterns (a string or a tuple of strings); see geventsio.origins.
+    origins: str | tuple[str, ...] = "*:*"
     authorization: Callable[[dict[str, Any]], bool] | None = None
     #: Largest HTTP request body (POST payload) or websocket message accepted.
     max_body_size: int = 1_000_000
@@ -43,6 +50,11 @@ class ServerConfig:
     ack_timeout: float = 60.0
     #: Directory holding socket.io.js (socket.io-client/dist); None = look in node_modules.
     client_dir: str | None = None
+    #: Answer Flash policy requests on a port of their own (``policy_port``).
+    policy_server: bool = False
+    policy_port: int = DEFAULT_POLICY_PORT
+    #: ``origins`` parsed (set from it; not an argument).
+    allowed_origins: OriginAllowList = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         resource = self.resource.strip("/")
@@ -55,6 +67,10 @@ class ServerConfig:
                 f"transports must be a non-empty subset of {ALL_TRANSPORTS}, got {self.transports!r}"
             )
         self._check_timers()
+        object.__setattr__(self, "allowed_origins", OriginAllowList(self.origins))
+        port = self.policy_port
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"policy_port must be a port number, got {port!r}")
         for name in ("max_body_size", "max_packets_per_payload", "max_queue"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
@@ -63,7 +79,10 @@ class ServerConfig:
     def from_options(cls, transports: Sequence[str] | None = None, **options: Any) -> "ServerConfig":
         """Build a config from ``SocketIOServer`` keyword arguments (``transports=None`` = all)."""
         chosen = ALL_TRANSPORTS if transports is None else tuple(transports)
-        return cls(transports=chosen, **options)
+        origins = options.pop("origins", "*:*")
+        if not isinstance(origins, str):
+            origins = tuple(origins)
+        return cls(transports=chosen, origins=origins, **options)
 
     def _check_timers(self) -> None:
         """Refuse timer settings the 0.9 clients cannot live with.

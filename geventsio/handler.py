@@ -1,8 +1,9 @@
 """``SocketIOHandler``: gevent's WSGI handler, taught to answer Socket.IO requests.
 
 Requests under ``/<resource>/`` are answered here (handshake, transports, the client
-script); everything else goes to the wrapped WSGI application through gevent's own
-``run_application``. Socket.IO responses are written with one ``sendall`` (head and body
+files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
+application through gevent's own ``run_application``. A Flash policy request arriving as
+a connection's first bytes is answered before any HTTP parsing (``read_requestline``). Socket.IO responses are written with one ``sendall`` (head and body
 together), which avoids the delayed-ACK stall of writing them separately.
 """
 
@@ -17,10 +18,13 @@ import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
+from .cors import check_origin, cors_headers, preflight_headers
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
+from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .protocol import (
     ErrorPacket,
     TargetKind,
@@ -32,9 +36,8 @@ from .protocol import (
     parse_target,
 )
 from .session import Session, SessionState
-from .static import ClientFiles
+from .static import ClientFiles, etag_matches
 from .transports import TRANSPORTS
-from .transports.polling import XHRPollingTransport
 from .transports.websocket import (
     LimitedWebSocket,
     WebSocketTransport,
@@ -61,6 +64,32 @@ class SocketIOHandler(WSGIHandler):
     server: "SocketIOServer"
     #: gevent-websocket's WebSocket logs through its handler's ``logger``.
     logger = logging.getLogger("geventsio.websocket")
+
+    def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
+        super().__init__(sock, address, server, rfile)
+        #: Whether the connection's first bytes were looked at for a Flash policy request.
+        self._first_line_read = False
+
+    def read_requestline(self) -> str:
+        """The request line; answers a Flash policy request sent as a connection's
+        first bytes instead (and returns ``''``, which ends the connection)."""
+        if not self._first_line_read:
+            self._first_line_read = True
+            if self.rfile.peek(1)[:1] == POLICY_REQUEST[:1]:
+                self._answer_policy_request()
+                return ""
+        return super().read_requestline()
+
+    def _answer_policy_request(self) -> None:
+        """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other
+        bytes that are not HTTP either)."""
+        with gevent.Timeout(REQUEST_TIMEOUT, False):
+            if read_policy_request(self.rfile.read1):
+                self.socket.sendall(policy_document(self.server.config.allowed_origins))
+                return
+        log.warning("neither HTTP nor a Flash policy request from %s", self.client_address)
+        self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                            b"Content-Length: 0\r\n\r\n")
 
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
@@ -92,6 +121,11 @@ class SocketIOHandler(WSGIHandler):
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
         kind = target.kind
+        if kind in (TargetKind.HANDSHAKE, TargetKind.TRANSPORT):
+            if self.command == "OPTIONS":
+                self._preflight()
+                return
+            self._check_origin(handshake=kind is TargetKind.HANDSHAKE)
         if kind is TargetKind.HANDSHAKE:
             self._handshake()
         elif kind is TargetKind.TRANSPORT:
@@ -112,6 +146,15 @@ class SocketIOHandler(WSGIHandler):
             raise ProtocolError(f"method {method} not allowed here; use {' or '.join(allowed)}",
                                 status=HTTPStatus.METHOD_NOT_ALLOWED)
         return method
+
+    # -- origins -----------------------------------------------------------------------
+    def _check_origin(self, handshake: bool) -> None:
+        check_origin(self.server.config.allowed_origins, self.environ, handshake)
+
+    def _preflight(self) -> None:
+        """Answer an ``OPTIONS`` request (a CORS preflight) for Socket.IO URLs."""
+        headers = preflight_headers(self.server.config.allowed_origins, self.environ)
+        self._respond(HTTPStatus.OK, b"", content_type=None, headers=headers)
 
     # -- handshake ---------------------------------------------------------------------
     def _handshake(self) -> None:
@@ -172,11 +215,28 @@ class SocketIOHandler(WSGIHandler):
         if name not in config.transports or name not in TRANSPORTS:
             raise ProtocolError(f"transport not supported: {name}",
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
+        cls = TRANSPORTS[name]
         session = self.server.manager.get(sid)
-        if name == WebSocketTransport.name:
-            self._websocket(session)
+        if issubclass(cls, WebSocketTransport):
+            self._websocket(session, cls)
             return
-        self._polling(session, sid)
+        method = self._require_method("GET", "POST")
+        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        index = cls.parse_index(query)
+        if session is None or session.state is SessionState.CLOSED:
+            self._answer_unknown(cls, method, sid, index)
+            return
+        if "disconnect" in query:
+            self._end_on_request(session)
+            return
+        if session.state is SessionState.HANDSHAKEN:
+            self._bind(session)
+        if method == "POST":
+            self._receive_post(session, cls)
+        elif cls.streaming:
+            self._stream(session, cls)
+        else:
+            self._poll(session, cls, index)
 
     def _disconnect_sync(self, sid: str) -> None:
         """``GET /<resource>/1//<sid>/?disconnect=1``: the client leaving (page unload)."""
@@ -192,40 +252,66 @@ class SocketIOHandler(WSGIHandler):
             session.close("client disconnect", notify=True)
         self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
 
-    def _polling(self, session: Session | None, sid: str) -> None:
-        method = self._require_method("GET", "POST")
-        if session is None or session.state is SessionState.CLOSED:
-            self._answer_unknown_poll(method, sid)
-            return
-        if "disconnect" in parse_query(self.environ.get("QUERY_STRING", "")):
-            self._end_on_request(session)
-            return
-        if session.state is SessionState.HANDSHAKEN:
-            self._bind(session)
-        if method == "POST":
-            body = self._read_body()
-            session.open()
-            session.receive_payload(body)
-            headers = self._cors_headers()
-            if headers:
-                headers.append(("X-XSS-Protection", "0"))
-            self._respond(HTTPStatus.OK, b"1", headers=headers)
-            return
+    def _receive_post(self, session: Session, cls: Any) -> None:
+        """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
+        payload = cls.decode_post(self._read_body())
+        session.open()
+        session.receive_payload(payload)
+        headers = self._cors_headers()
+        if headers:
+            headers.append(("X-XSS-Protection", "0"))
+        self._respond(HTTPStatus.OK, b"1", headers=headers)
+
+    def _poll(self, session: Session, cls: Any, index: int) -> None:
+        """A long-poll GET (xhr-polling, jsonp-polling)."""
         try:
-            payload = XHRPollingTransport(session).poll(self.server.config.polling_duration)
+            payload = cls(session).poll(self.server.config.polling_duration)
         except InvalidStateError:  # the session ended while the app was binding it
             payload = NOT_HANDSHAKEN
-        self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+        self._answer_poll(cls, payload, index)
 
-    def _answer_unknown_poll(self, method: str, sid: str) -> None:
-        """A poll for no live session: its farewell if it was kicked, else ``7:::1+0``."""
+    def _answer_poll(self, cls: Any, payload: str, index: int) -> None:
+        headers = self._cors_headers() + list(cls.answer_headers)
+        self._respond(HTTPStatus.OK, cls.render(payload, index).encode("utf-8"),
+                      content_type=cls.content_type, headers=headers)
+
+    def _stream(self, session: Session, cls: Any) -> None:
+        """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
+        self.close_connection = True
+        headers = [("Content-Type", cls.content_type), *self._cors_headers(),
+                   ("Connection", "close"), ("Transfer-Encoding", "chunked"),
+                   ("Cache-Control", "no-store"), ("Date", _http_date())]
+        self._write_head(HTTPStatus.OK, headers, cls.first_bytes(), with_length=False)
+        transport = cls(session, self.socket)
+        try:
+            transport.run()
+        except InvalidStateError:  # the session ended while the app was binding it
+            self._end_stream(cls, NOT_HANDSHAKEN)
+
+    def _end_stream(self, cls: Any, payload: str) -> None:
+        """Write ``payload`` on a streaming response that has only its prelude, and end it."""
+        try:
+            self.socket.sendall(cls.encode_end([payload]))
+        except OSError:
+            pass
+
+    def _answer_unknown(self, cls: Any, method: str, sid: str, index: int) -> None:
+        """A request for no live session: its farewell if it was kicked, else ``7:::1+0``,
+        in the transport's format (a POST's answer is always plain text)."""
         farewell = self.server.manager.take_farewell(sid) if method == "GET" else None
         if farewell is None:
-            log.info("poll for unknown or ended session from %s", self.client_address)
+            log.info("%s %s for unknown or ended session from %s", method, cls.name,
+                     self.client_address)
             farewell = NOT_HANDSHAKEN
-        self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
+        if method == "POST":
+            self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
+        elif cls.streaming:
+            self._respond(HTTPStatus.OK, cls.whole_body(farewell), content_type=cls.content_type,
+                          headers=self._cors_headers() + list(cls.answer_headers))
+        else:
+            self._answer_poll(cls, farewell, index)
 
-    def _websocket(self, session: Session | None) -> None:
+    def _websocket(self, session: Session | None, cls: Any) -> None:
         self._require_method("GET")
         ws = self._upgrade()
         self.close_connection = True
@@ -234,7 +320,7 @@ class SocketIOHandler(WSGIHandler):
             return
         self._bind(session)
         try:
-            WebSocketTransport(session, ws, self.socket).run()
+            cls(session, ws, self.socket).run()
         except InvalidStateError:  # the session ended while the app was binding it
             self._refuse_websocket()
 
@@ -295,7 +381,8 @@ class SocketIOHandler(WSGIHandler):
             log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
                       "socketio_manage() from the application", self.path)
 
-    def _read_body(self) -> str:
+    def _read_body(self) -> bytes:
+        """The request body (at most ``max_body_size`` bytes, else 413)."""
         limit = self.server.config.max_body_size
         length_text = self.environ.get("CONTENT_LENGTH") or ""
         if length_text:
@@ -314,36 +401,39 @@ class SocketIOHandler(WSGIHandler):
                 self.close_connection = True
                 raise ProtocolError(f"body exceeds the limit of {limit} bytes",
                                     status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+        return body
 
     def _static(self, name: str) -> None:
+        """A client file: ETag and ``304``, gzip when accepted, cacheable."""
         self._require_method("GET", "HEAD")
         found = self.server.client_files.get(name)
         if found is None:
             self._respond(HTTPStatus.NOT_FOUND, ClientFiles.MISSING_HINT.encode("utf-8"))
             return
-        body, content_type = found
-        self._respond(HTTPStatus.OK, body, content_type=content_type,
+        body, headers = found.representation(self.environ.get("HTTP_ACCEPT_ENCODING"))
+        if etag_matches(self.environ.get("HTTP_IF_NONE_MATCH"), dict(headers)["ETag"]):
+            self._respond(HTTPStatus.NOT_MODIFIED, b"", content_type=None, headers=headers)
+            return
+        self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers,
                       head_only=self.command == "HEAD")
 
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
-        origin = self.environ.get("HTTP_ORIGIN")
-        if not origin:
-            return []
-        return [("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Credentials", "true")]
+        """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
+        return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = _TEXT,
                  headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:
-        """Write a whole response (head and body) with one sendall."""
+        """Write a whole response (head and body) with one sendall (no body for HEAD or
+        ``304``, whose Content-Length is left out)."""
         all_headers = [("Content-Type", content_type)] if content_type else []
         if headers:
             all_headers.extend(headers)
         all_headers.append(("Connection", "close" if self.close_connection else "Keep-Alive"))
+        if status is HTTPStatus.NOT_MODIFIED:
+            all_headers.append(("Date", _http_date()))
+            self._write_head(status, all_headers, b"", with_length=False)
+            return
         self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,

@@ -12,9 +12,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
-from .config import ServerConfig
+from .config import DEFAULT_POLICY_PORT, ServerConfig
 from .emitter import Emitter
 from .exceptions import ConfigurationError
+from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
 from .manager import Manager
 from .namespace import BaseNamespace
@@ -62,9 +63,10 @@ class SocketIOServer(WSGIServer):
         heartbeat_timeout: float = 60,
         close_timeout: float = 60,
         polling_duration: float = 20,
-        origins: str = "*:*",
+        origins: str | Sequence[str] = "*:*",
         authorization: Callable[[dict[str, Any]], bool] | None = None,
         policy_server: bool = False,
+        policy_port: int = DEFAULT_POLICY_PORT,
         message_queue: str | None = None,
         max_body_size: int = 1_000_000,
         max_queue: int = 10_000,
@@ -72,22 +74,21 @@ class SocketIOServer(WSGIServer):
         client_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if policy_server:
-            raise ConfigurationError("policy_server=True is not available in this release")
         if message_queue is not None:
             raise ConfigurationError("message_queue= is not available in this release")
-        if origins != "*:*":
-            raise ConfigurationError("origins other than '*:*' are not available in this release")
         self.config = ServerConfig.from_options(
             transports=transports, resource=resource,
             heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
             close_timeout=close_timeout, polling_duration=polling_duration,
             origins=origins, authorization=authorization, max_body_size=max_body_size,
             max_queue=max_queue, ack_timeout=ack_timeout, client_dir=client_dir,
+            policy_server=policy_server, policy_port=policy_port,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None
         self.manager = Manager(self.config, checked)
         self.client_files = ClientFiles.for_config(self.config)
+        #: The Flash policy listener (``policy_server=True``), made when the server starts.
+        self.policy_server: PolicyServer | None = None
         super().__init__(listener, application or _not_found, **kwargs)
 
     def of(self, endpoint: str) -> Emitter:
@@ -99,9 +100,27 @@ class SocketIOServer(WSGIServer):
         """Every client of the default namespace (``server.of('')``)."""
         return self.of("")
 
+    def start(self) -> None:
+        """Start serving; with ``policy_server=True`` also the Flash policy listener,
+        bound to the same host on ``policy_port``."""
+        super().start()
+        config = self.config
+        if config.policy_server and self.policy_server is None:
+            document = policy_document(config.allowed_origins)
+            policy = PolicyServer((self.server_host, config.policy_port), document)
+            try:
+                policy.start()
+            except Exception:
+                super().stop()
+                raise
+            self.policy_server = policy
+
     def stop(self, timeout: float | None = None) -> None:
         """Close every session (clients get ``0::``), then stop serving."""
         self.manager.close_all("server shutdown")
+        policy, self.policy_server = self.policy_server, None
+        if policy is not None:
+            policy.stop(timeout)
         super().stop(timeout)
 
 

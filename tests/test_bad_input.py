@@ -141,8 +141,7 @@ def test_second_websocket_for_a_connected_sid_is_refused(live):
 
 
 @pytest.mark.parametrize("path, status", [
-    ("/socket.io/1/xhr-multipart/AAAAAAAAAAAAAAAAAAAA", 400),
-    ("/socket.io/1/flashsocket/AAAAAAAAAAAAAAAAAAAA", 400),
+    ("/socket.io/1/flashsocket/AAAAAAAAAAAAAAAAAAAA", 400),  # not an upgrade
     ("/socket.io/1/nonsense/AAAAAAAAAAAAAAAAAAAA", 400),
     ("/socket.io/2/", 400),
     ("/socket.io/1/xhr-polling", 404),
@@ -162,6 +161,10 @@ def test_bad_paths(live, bystander, caplog, path, status):
     ("DELETE", "/socket.io/1/"),
     ("PUT", "/socket.io/1/xhr-polling/{sid}"),
     ("DELETE", "/socket.io/1/xhr-polling/{sid}"),
+    ("PUT", "/socket.io/1/jsonp-polling/{sid}"),
+    ("PUT", "/socket.io/1/htmlfile/{sid}"),
+    ("DELETE", "/socket.io/1/xhr-multipart/{sid}"),
+    ("POST", "/socket.io/1/flashsocket/{sid}"),
     ("POST", "/socket.io/1/websocket/{sid}"),
     ("POST", "/socket.io/socket.io.js"),
 ])

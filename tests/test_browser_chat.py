@@ -1,5 +1,9 @@
 """The chat example works in a real browser (headless Chromium, the 0.9.16 browser client).
 
+Once per browser transport; for htmlfile the driver adds the ActiveXObject shim of the
+browser tests (tests/browser/harness.js) to the page, since the client offers htmlfile
+only where ``new ActiveXObject('htmlfile')`` works.
+
 Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it). Without it
 the test is skipped on a developer machine, visibly; under ``CI=true`` it fails instead.
 """
@@ -31,7 +35,7 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
+@pytest.mark.parametrize("transport", ["websocket", "htmlfile", "xhr-polling", "jsonp-polling"])
 def test_chat_example_in_chromium(transport, tmp_path):
     _require_chromium()
     # A closed page stops polling without a goodbye: a short close timeout lets the test
@@ -56,5 +60,6 @@ def test_chat_example_in_chromium(transport, tmp_path):
     assert result["afterLeave"] == ["alice"]
     assert result["errors"] == []
     assert shot.stat().st_size > 10_000
-    if os.environ.get("GEVENTSIO_SCREENSHOTS"):
+    if os.environ.get("GEVENTSIO_SCREENSHOTS"):   # a directory; one file per transport
+        os.makedirs(os.environ["GEVENTSIO_SCREENSHOTS"], exist_ok=True)
         shutil.copy(shot, os.environ["GEVENTSIO_SCREENSHOTS"])

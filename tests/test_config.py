@@ -26,6 +26,13 @@ from geventsio.config import ServerConfig
     ({"max_queue": 0}, "max_queue"),
     ({"ack_timeout": 0}, "ack_timeout"),
     ({"ack_timeout": None}, "ack_timeout"),
+    ({"origins": ""}, "at least one"),
+    ({"origins": "example.com"}, "host:port"),
+    ({"origins": "*.example.com:80"}, "whole host"),
+    ({"origins": "example.com:http"}, "invalid port"),
+    ({"origins": ["example.com:80", 8080]}, "strings"),
+    ({"policy_port": -1}, "policy_port"),
+    ({"policy_port": "10843"}, "policy_port"),
 ])
 def test_bad_options_are_refused_with_a_reason(options, complaint):
     with pytest.raises(ConfigurationError, match=complaint):
@@ -37,7 +44,12 @@ def test_defaults_follow_the_reference_server():
     assert (config.heartbeat_interval, config.heartbeat_timeout, config.close_timeout,
             config.polling_duration) == (25, 60, 60, 20)
     assert config.resource == "socket.io"
-    assert config.transports == ("websocket", "xhr-polling")
+    # The reference's default order; then flashsocket (the reference appends it when it
+    # is enabled) and xhr-multipart, which no 0.9 client has.
+    assert config.transports == ("websocket", "htmlfile", "xhr-polling", "jsonp-polling",
+                                 "flashsocket", "xhr-multipart")
+    assert config.allowed_origins.allows_all
+    assert (config.policy_server, config.policy_port) == (False, 10843)
 
 
 def test_resource_slashes_are_trimmed():

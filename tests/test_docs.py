@@ -1,8 +1,10 @@
-"""The Python snippets in the docs compile, and every name they import exists."""
+"""The Python snippets in the docs compile and every name they import exists; the ones
+written as interactive sessions (``>>>``) run, and must print what the page shows."""
 
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 import os
 import re
@@ -38,6 +40,12 @@ def test_the_feature_pages_have_snippets():
 @pytest.mark.parametrize("page, index, source", SNIPPETS,
                          ids=[f"{name}#{i}" for name, i, _ in SNIPPETS])
 def test_snippet_compiles_and_its_imports_exist(page, index, source):
+    if source.lstrip().startswith(">>>"):
+        test = doctest.DocTestParser().get_doctest(source, {}, f"{page}#{index}", page, 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.summarize(verbose=False).failed == 0, f"{page} block {index}"
+        return
     tree = ast.parse(source, filename=f"{page} block {index}")
     compile(tree, page, "exec")
     for node in ast.walk(tree):

@@ -12,7 +12,8 @@ from geventsio.protocol import decode_payload, encode_payload, is_valid_sid
 from .conftest import wait_until
 from .rawclient import RawWebSocket, handshake, request
 
-HANDSHAKE_BODY = re.compile(r"^([A-Za-z0-9_-]{20}):3:3:websocket,xhr-polling$")
+ALL = "websocket,htmlfile,xhr-polling,jsonp-polling,flashsocket,xhr-multipart"
+HANDSHAKE_BODY = re.compile(r"^([A-Za-z0-9_-]{20}):3:3:" + ALL + "$")
 
 
 def test_handshake_body_and_headers(live):
@@ -42,7 +43,7 @@ def test_jsonp_handshake(live):
     response = request(live.port, "GET", "/socket.io/1/?t=1&jsonp=3")
     assert response.status == 200
     assert response.headers["content-type"] == "application/javascript"
-    match = re.fullmatch(r'io\.j\[3\]\("([A-Za-z0-9_-]{20}):3:3:websocket,xhr-polling"\);',
+    match = re.fullmatch(r'io\.j\[3\]\("([A-Za-z0-9_-]{20}):3:3:' + ALL + r'"\);',
                          response.text)
     assert match, response.text
 
@@ -51,7 +52,7 @@ def test_handshake_advertises_fractional_timeouts(make_server):
     live = make_server(heartbeat_interval=0.5, heartbeat_timeout=2.5, close_timeout=7,
                        polling_duration=1)
     body = request(live.port, "GET", "/socket.io/1/").text
-    assert body.split(":")[1:] == ["2.5", "7", "websocket,xhr-polling"]
+    assert body.split(":")[1:] == ["2.5", "7", ALL]
 
 
 def test_transports_option_limits_the_handshake(make_server):
@@ -226,7 +227,7 @@ def test_wrapped_wsgi_app_serves_everything_else(make_server):
 def test_custom_resource(make_server):
     live = make_server(resource="api/rt")
     body = request(live.port, "GET", "/api/rt/1/").text
-    assert re.fullmatch(r"[A-Za-z0-9_-]{20}:60:60:websocket,xhr-polling", body)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{20}:60:60:" + ALL, body)
     assert request(live.port, "GET", "/socket.io/1/").status == 404
 
 

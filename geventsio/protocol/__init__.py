@@ -43,11 +43,15 @@ from .packets import (
 )
 from .payload import (
     HTMLFILE_PRELUDE,
+    MULTIPART_BOUNDARY,
+    MULTIPART_END,
+    MULTIPART_PRELUDE,
     decode_jsonp_form,
     decode_payload,
     encode_payload,
     htmlfile_chunk,
     jsonp_body,
+    multipart_part,
     parse_jsonp_index,
     utf16_len,
 )
@@ -83,6 +87,10 @@ __all__ = [
     "parse_jsonp_index",
     "htmlfile_chunk",
     "decode_jsonp_form",
+    "MULTIPART_BOUNDARY",
+    "MULTIPART_PRELUDE",
+    "MULTIPART_END",
+    "multipart_part",
     # handshake
     "PROTOCOL",
     "TargetKind",

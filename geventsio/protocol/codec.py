@@ -138,8 +138,19 @@ def _event_data(packet: EventPacket) -> str:
 
 def _ack_data(packet: AckPacket) -> str:
     if packet.args:
-        return f"{packet.ack_id}+{json_dumps(packet.args)}"
+        return f"{packet.ack_id}+{_without_line_separators(json_dumps(packet.args))}"
     return str(packet.ack_id)
+
+
+def _without_line_separators(text: str) -> str:
+    """JSON ``text`` with U+2028/U+2029 written as escapes.
+
+    The 0.9 clients split ack data with ``/^([0-9]+)(\\+)?(.*)/``, whose ``.`` stops at
+    those two characters, so raw they would cut the arguments short.
+    """
+    if text.isascii():
+        return text
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _error_data(packet: ErrorPacket) -> str | None:

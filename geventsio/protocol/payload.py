@@ -31,6 +31,10 @@ __all__ = [
     "parse_jsonp_index",
     "htmlfile_chunk",
     "decode_jsonp_form",
+    "MULTIPART_BOUNDARY",
+    "MULTIPART_PRELUDE",
+    "MULTIPART_END",
+    "multipart_part",
 ]
 
 _MARK = "\ufffd"
@@ -43,6 +47,14 @@ _JSONP_INDEX = re.compile(r"[0-9]{1,7}")
 HTMLFILE_PRELUDE = (
     "<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>"
 ).ljust(256)
+
+#: Boundary of an xhr-multipart response (``multipart/x-mixed-replace``), as 0.6 used it.
+MULTIPART_BOUNDARY = "socketio"
+#: The first bytes of an xhr-multipart body: the first delimiter line.
+MULTIPART_PRELUDE = f"--{MULTIPART_BOUNDARY}\r\n"
+#: What ends an xhr-multipart body after its last part: an empty part, then the close
+#: delimiter.
+MULTIPART_END = f"\r\n--{MULTIPART_BOUNDARY}--\r\n"
 
 
 # -- framing -----------------------------------------------------------------------------
@@ -203,3 +215,18 @@ def _form_field(body: bytes, name: bytes) -> bytes | None:
 
 def _unquote_plus(raw: bytes) -> bytes:
     return unquote_to_bytes(raw.replace(b"+", b" "))
+
+
+# -- xhr-multipart -----------------------------------------------------------------------
+
+
+def multipart_part(payload: str) -> str:
+    """Return one xhr-multipart part carrying ``payload``, up to the next delimiter line.
+
+    The part's body is the payload as a JSON string literal (as in jsonp and htmlfile,
+    U+2028/U+2029 escaped), so it holds no line break and no packet can forge a
+    delimiter; a client ``JSON.parse``-s it. The delimiter follows at once, so a reader
+    knows the part is complete without waiting for the next one.
+    """
+    return (f"Content-Type: application/json; charset=UTF-8\r\n\r\n{_js_string(payload)}"
+            f"\r\n--{MULTIPART_BOUNDARY}\r\n")

@@ -3,22 +3,35 @@
 The GET attaches the transport to the session, waits until packets are queued (or
 ``polling_duration`` passes, then ``8::``), and answers with everything queued at that
 moment, framed. A POST's payload is dispatched before it is answered ``1``.
+
+The class also says how its requests and answers look over HTTP (``content_type``,
+:meth:`~XHRPollingTransport.render`, :meth:`~XHRPollingTransport.decode_post`), which the
+handler uses; jsonp-polling overrides just those.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from ..exceptions import ProtocolError
 from ..protocol import NoopPacket, encode_packet, encode_payload
 from ..session import SessionState
 
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["XHRPollingTransport"]
+__all__ = ["XHRPollingTransport", "decode_text_body"]
 
 NOOP = encode_packet(NoopPacket())
+
+
+def decode_text_body(body: bytes) -> str:
+    """A POST body carrying a raw payload, as text; ProtocolError unless it is UTF-8."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
 
 
 class XHRPollingTransport:
@@ -26,6 +39,9 @@ class XHRPollingTransport:
 
     name = "xhr-polling"
     streaming = False
+    #: Content type of a poll's answer, and headers it carries besides CORS ones.
+    content_type: ClassVar[str] = "text/plain; charset=UTF-8"
+    answer_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     __slots__ = ("session", "_replaced", "_answered")
 
@@ -33,6 +49,19 @@ class XHRPollingTransport:
         self.session = session
         self._replaced = False
         self._answered = False
+
+    @staticmethod
+    def parse_index(query: dict[str, str]) -> int:
+        """The callback index a poll names (jsonp only; 0 here)."""
+        return 0
+
+    @staticmethod
+    def render(payload: str, index: int) -> str:
+        """The body answering a poll with ``payload``: the payload itself."""
+        return payload
+
+    #: The payload text of a POST body (raises ProtocolError).
+    decode_post = staticmethod(decode_text_body)
 
     def poll(self, duration: float) -> str:
         """Wait for packets and return the payload to answer the GET with."""

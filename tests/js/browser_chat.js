@@ -2,6 +2,8 @@
 // Usage: node tests/js/browser_chat.js <page url> <transport> <screenshot path>
 // Two pages join with nicknames and talk; prints one JSON line with what they saw.
 'use strict';
+const fs = require('fs');
+const path = require('path');
 const { chromium } = require('playwright-core');
 
 const [url, transport, screenshot] = process.argv.slice(2);
@@ -9,8 +11,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+// htmlfile is IE-only in the client: stand in IE's ActiveXObject('htmlfile') with the
+// browser tests' shim (tests/browser/harness.js) before the chat page's scripts run.
+const SHIM = fs.readFileSync(path.join(__dirname, '..', 'browser', 'harness.js'), 'utf8') +
+  '\nT.shimHtmlfile();\n';
+
 async function join(browser, nickname, errors) {
   const page = await browser.newPage();
+  if (transport === 'htmlfile') await page.addInitScript(SHIM);
   page.on('pageerror', (e) => errors.push(`${nickname}: ${e.message}`));
   await page.goto(`${url}?transport=${encodeURIComponent(transport)}`);
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('connected via '));

@@ -63,6 +63,8 @@ VECTORS = [
     ("6:::2", AckPacket(2)),
     ('6:::1+["x",1]', AckPacket(1, ("x", 1))),
     ('6:::3+["hello"]', AckPacket(3, ("hello",))),
+    # the clients' ack regex stops at U+2028/U+2029: written escaped, read back the same
+    ('6:::1+["a\\u2028b",{"\\u2029":1}]', AckPacket(1, ("a\u2028b", {"\u2029": 1}))),
     ("7:::1+0", ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT)),
     ("7::/ns:2", ErrorPacket(ErrorReason.UNAUTHORIZED, endpoint="/ns")),
     ("7::", ErrorPacket()),

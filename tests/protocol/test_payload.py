@@ -9,11 +9,14 @@ from geventsio.protocol.codec import decode_packet
 from geventsio.protocol.packets import EventPacket
 from geventsio.protocol.payload import (
     HTMLFILE_PRELUDE,
+    MULTIPART_END,
+    MULTIPART_PRELUDE,
     decode_jsonp_form,
     decode_payload,
     encode_payload,
     htmlfile_chunk,
     jsonp_body,
+    multipart_part,
     parse_jsonp_index,
     utf16_len,
 )
@@ -328,3 +331,28 @@ def test_htmlfile_chunk_cannot_break_out_of_its_script(payload):
     assert "\u2028" not in inner and "\u2029" not in inner
     assert json.loads(inner) == payload
     chunk.encode("utf-8")
+
+
+# -- xhr-multipart (no reference: the format is ours, see docs/transports.md) ----------
+
+
+def test_multipart_part_vector():
+    assert MULTIPART_PRELUDE == "--socketio\r\n"
+    assert MULTIPART_END == "\r\n--socketio--\r\n"
+    assert multipart_part(ECHO_CAFE) == (
+        'Content-Type: application/json; charset=UTF-8\r\n\r\n'
+        '"5:::{\\"name\\":\\"echo\\",\\"args\\":[\\"caf\u00e9\\"]}"\r\n--socketio\r\n')
+
+
+@pytest.mark.parametrize("payload", [
+    "\r\n--socketio\r\n", "\r\n--socketio--\r\n", "a\nb\rc", "\u2028\u2029", M + "3" + M + "1::",
+    "\U0001f600 \\ \" </script>",
+])
+def test_multipart_part_body_is_one_json_line(payload):
+    part = multipart_part(payload)
+    head, _, rest = part.partition("\r\n\r\n")
+    body, delimiter, after = rest.rpartition("\r\n--socketio\r\n")
+    assert head == "Content-Type: application/json; charset=UTF-8"
+    assert delimiter and after == ""
+    assert not any(c in body for c in "\r\n\u2028\u2029")
+    assert json.loads(body) == payload
