@@ -483,7 +483,15 @@ def _ignore_start_response(status: str, headers: list[tuple[str, str]],
     return lambda data: None
 
 
+_date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
+
+
 def _http_date() -> str:
-    """The current time as an HTTP date (gevent formats it as bytes)."""
-    value = format_date_time(time.time())
-    return value.decode("latin-1") if isinstance(value, bytes) else value
+    """The current time as an HTTP date, formatted once per second (every response and
+    handshake asks for it)."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        value = format_date_time(now)
+        _date_cache[1] = value.decode("latin-1") if isinstance(value, bytes) else value
+        _date_cache[0] = now
+    return _date_cache[1]
