@@ -66,6 +66,7 @@ def as_received(transport: str, value: Any) -> Any:
         return {as_received(transport, k): as_received(transport, v) for k, v in value.items()}
     return value
 
+
 #: Short timers: a closed polling page is timed out in 2 s; htmlfile's client gives up on a
 #: silent stream after the 3 s heartbeat timeout.
 TIMERS = dict(heartbeat_interval=1, heartbeat_timeout=3, close_timeout=2, polling_duration=1)
