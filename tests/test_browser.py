@@ -111,6 +111,12 @@ class PageSocket:
             "(a) => { var s = T.state(a); return s.connected && s.sid ? s : null; }",
             self.name, timeout)
 
+    def of(self, name: str, ns: str) -> "PageSocket":
+        """Join namespace ``ns`` on this socket's connection, as socket ``name``."""
+        self.page.eval("(a) => T.of(a.name, a.of, a.ns)", {"name": name, "of": self.name,
+                                                            "ns": ns})
+        return PageSocket(self.page, name)
+
     def state(self) -> dict[str, Any]:
         return self.page.eval("(a) => T.state(a)", self.name)
 
@@ -211,6 +217,16 @@ def test_events_and_acks(chromium: Chromium, server: LiveServer, transport: str)
     a.send("a plain message")
     assert a.wait_event("message") == ["a plain message"]
     assert server.recorder.wait_for("message", sid=sid)[0]["data"] == "a plain message"
+
+    # a second namespace multiplexed on the same connection
+    chat = a.of("chat", "/chat")
+    chat.wait("connect")
+    assert server.recorder.wait_for("connect", sid=sid, ns="/chat")
+    assert chat.wait_event("welcome") == [sid]
+    chat.emit("echo", "on /chat")
+    assert chat.wait_event("echo") == ["on /chat"]
+    a.fence()
+    assert [e["args"] for e in a.log("echo")] == [data, ["fence"]]   # nothing of /chat
 
     assert a.state()["transport"] == transport
     if transport == "htmlfile":   # the data came through the shim's forever iframe
