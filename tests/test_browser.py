@@ -11,12 +11,15 @@ docs/testing.md). Without Chromium the tests are skipped, visibly; under ``CI`` 
 
 from __future__ import annotations
 
+import socket
 from typing import Any, Iterator
 
 import pytest
+from gevent.baseserver import BaseServer
+from gevent.pool import Pool
 from gevent.pywsgi import WSGIServer
 
-from geventsio import BaseNamespace
+from geventsio import BaseNamespace, SocketIOServer
 
 from .browser import BrowserError, Chromium, Page, require_chromium
 from .browser_apps import make_browser_namespaces, page_app
@@ -42,8 +45,6 @@ PAYLOADS = [
     "]]> -->",
 ]
 JSON_PAYLOAD = {"</script>": PAYLOADS, "nested": [{"\u2028": "\U0001F600"}, None, 1.5, True]}
-#: The client reads ack data with /^([0-9]+)(\+)?(.*)/, and `.` stops at U+2028 and U+2029.
-ACK_SAFE = [text for text in PAYLOADS if "\u2028" not in text and "\u2029" not in text]
 
 
 def as_received(transport: str, value: Any) -> Any:
@@ -65,6 +66,11 @@ def as_received(transport: str, value: Any) -> Any:
         return {as_received(transport, k): as_received(transport, v) for k, v in value.items()}
     return value
 
+
+#: Short timers: a closed polling page is timed out in 2 s; htmlfile's client gives up on a
+#: silent stream after the 3 s heartbeat timeout.
+TIMERS = dict(heartbeat_interval=1, heartbeat_timeout=3, close_timeout=2, polling_duration=1)
+
 RECORD = "(a) => { var f = T.find(a.name, a.type, a.key); return f.length >= a.count ? f : null; }"
 
 needs_rooms = pytest.mark.skipif(
@@ -84,8 +90,7 @@ def chromium() -> Iterator[Chromium]:
 def server(make_server: Any, recorder: Any) -> LiveServer:
     """The page, the client file and the test namespaces, with short timers."""
     return make_server(app=page_app, namespaces=make_browser_namespaces(recorder),
-                       heartbeat_interval=1, heartbeat_timeout=3, close_timeout=3,
-                       polling_duration=2)
+                       **TIMERS)
 
 
 class PageSocket:
@@ -105,6 +110,12 @@ class PageSocket:
         return self.page.wait(
             "(a) => { var s = T.state(a); return s.connected && s.sid ? s : null; }",
             self.name, timeout)
+
+    def of(self, name: str, ns: str) -> "PageSocket":
+        """Join namespace ``ns`` on this socket's connection, as socket ``name``."""
+        self.page.eval("(a) => T.of(a.name, a.of, a.ns)", {"name": name, "of": self.name,
+                                                            "ns": ns})
+        return PageSocket(self.page, name)
 
     def state(self) -> dict[str, Any]:
         return self.page.eval("(a) => T.state(a)", self.name)
@@ -207,6 +218,16 @@ def test_events_and_acks(chromium: Chromium, server: LiveServer, transport: str)
     assert a.wait_event("message") == ["a plain message"]
     assert server.recorder.wait_for("message", sid=sid)[0]["data"] == "a plain message"
 
+    # a second namespace multiplexed on the same connection
+    chat = a.of("chat", "/chat")
+    chat.wait("connect")
+    assert server.recorder.wait_for("connect", sid=sid, ns="/chat")
+    assert chat.wait_event("welcome") == [sid]
+    chat.emit("echo", "on /chat")
+    assert chat.wait_event("echo") == ["on /chat"]
+    a.fence()
+    assert [e["args"] for e in a.log("echo")] == [data, ["fence"]]   # nothing of /chat
+
     assert a.state()["transport"] == transport
     if transport == "htmlfile":   # the data came through the shim's forever iframe
         assert page.eval("() => T.htmlfileDocs") == 1
@@ -226,9 +247,8 @@ def test_payloads_intact_and_inert(chromium: Chromium, server: LiveServer,
     assert server.recorder.wait_for("payload", sid=sid)[0]["args"] == [*PAYLOADS, JSON_PAYLOAD]
     # and what the server sends back as an event arrives intact
     assert a.wait_event("payload") == as_received(transport, [*PAYLOADS, JSON_PAYLOAD])
-    # ack data too, except U+2028/U+2029: see test_ack_data_with_line_separators
-    a.emit("payload", *ACK_SAFE, ack="p2")
-    assert a.wait_ack("p2") == as_received(transport, ACK_SAFE)
+    # and as ack data (U+2028/U+2029 included: see test_ack_data_with_line_separators)
+    assert a.wait_ack("p") == as_received(transport, [*PAYLOADS, JSON_PAYLOAD])
     # the page's ack to a server question carries them all intact
     a.reply("ask", *PAYLOADS, JSON_PAYLOAD)
     a.emit("ask_me", "payloads")
@@ -310,7 +330,8 @@ def test_disconnect_both_ways(chromium: Chromium, server: LiveServer, transport:
     sid = a.connect(transport)["sid"]
     a.disconnect()
     assert a.wait("disconnect")[0]["args"] == ["booted"]
-    # the goodbye (0::) arrived: not the close timeout, not a lost transport
+    # the goodbye (0::) arrived: not the close timeout, not a lost transport (on htmlfile
+    # the client removes its forever iframe right after posting 0::; the server waits)
     assert server.recorder.wait_for("disconnect", sid=sid)[0]["reason"] == "client disconnect"
     server.wait_sessions(0)
 
@@ -352,6 +373,8 @@ def test_reconnect_after_the_server_drops_the_session(chromium: Chromium, server
 
 
 def test_ack_data_with_line_separators(chromium: Chromium, server: LiveServer) -> None:
+    """The client reads ack data with /^([0-9]+)(\\+)?(.*)/, whose `.` stops at U+2028 and
+    U+2029: the server must escape them there, or the callback gets no arguments."""
     page = open_page(chromium, server.url)
     (a,) = sockets(page, "a")
     a.connect("xhr-polling")
@@ -380,8 +403,7 @@ def cross_server(make_server: Any, recorder: Any, page_origin: str) -> LiveServe
     """The Socket.IO server, allowing exactly the page's origin."""
     return make_server(app=page_app, namespaces=make_browser_namespaces(recorder),
                        origins=page_origin.removeprefix("http://"),
-                       heartbeat_interval=1, heartbeat_timeout=3, close_timeout=3,
-                       polling_duration=2)
+                       **TIMERS)
 
 
 @pytest.mark.parametrize("transport", ["xhr-polling", "jsonp-polling", "websocket"])
@@ -477,3 +499,51 @@ def test_cross_origin_jsonp_handshake_refused(chromium: Chromium, refusing_serve
     assert a.log("connect") == [] and a.log("error") == []
     assert len(refusing_server.manager.sessions) == 0
     page.close()
+
+
+#: Chromium's console errors for requests a dying or absent server cut short.
+CUT_BY_CRASH = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE",
+                "ERR_INCOMPLETE_CHUNKED_ENCODING")
+
+
+def crash(server: SocketIOServer) -> None:
+    """Stop ``server`` as a dying process would: the listener and every connection closed
+    at once, nothing written. Not ``server.stop()``, which sends ``0::`` to every client
+    (and a client told goodbye never reconnects). The server must run its handlers in a
+    pool, whose greenlets hold the connections (their last argument: (socket, address))."""
+    server.close()
+    for greenlet in list(server.pool):
+        client_socket = greenlet.args[-1][0]
+        client_socket.shutdown(socket.SHUT_RDWR)
+    BaseServer.stop(server, timeout=0)   # kills the handlers; their writes go nowhere
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_reconnect_after_a_server_restart(chromium: Chromium, make_server: Any,
+                                          recorder: Any, transport: str) -> None:
+    """The server process dies (every connection closed, no goodbye) and comes back on the
+    same port: the page reconnects by itself, to a new session."""
+    first = make_server(app=page_app, namespaces=make_browser_namespaces(recorder),
+                        spawn=Pool(100), **TIMERS)
+    page = open_page(chromium, first.url)
+    (a,) = sockets(page, "a")
+    old = a.connect(transport, reconnect=True)["sid"]
+    crash(first.server)
+    second = SocketIOServer(("127.0.0.1", first.port), page_app,
+                            namespaces=make_browser_namespaces(recorder), log=None, **TIMERS)
+    second.start()
+    try:
+        reconnect = a.wait("reconnect", timeout=20)[0]
+        assert reconnect["args"][0] == transport
+        new = a.state()
+        assert new["connected"] and new["transport"] == transport and new["sid"] != old
+        assert list(second.manager.sessions) == [new["sid"]]
+        assert old not in second.manager.sessions
+        a.emit("echo", "after restart")
+        assert a.wait_event("echo") == ["after restart"]
+        # the only errors: requests cut by the crash or refused while the port was closed
+        errors = page.close()
+        assert all(any(cut in error for cut in CUT_BY_CRASH) for error in errors), errors
+        first.wait_sessions(0)   # the dead server's session ended too (lost, or timed out)
+    finally:
+        second.stop(timeout=2)

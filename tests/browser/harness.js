@@ -79,7 +79,19 @@
     // io.transports, changing it for every later socket (docs/testing.md). Set it after.
     var nsp = io.connect((o.url || T.server) + (o.ns || ''), opts);
     nsp.socket.options.transports = [o.transport];
-    var rec = T.sockets[name] = { nsp: nsp, log: [], replies: {} };
+    watch(name, nsp);
+    nsp.socket.connect();
+    return name;
+  };
+
+  // Another namespace on the connection of socket `of`, logged as `name`.
+  T.of = function (name, of, ns) {
+    watch(name, T.sockets[of].nsp.socket.of(ns));
+    return name;
+  };
+
+  function watch(name, nsp) {
+    var rec = T.sockets[name] = { nsp: nsp, log: [] };
     var emit = nsp.$emit;   // every event of this namespace, lifecycle ones included
     nsp.$emit = function (event) {
       var args = Array.prototype.slice.call(arguments, 1);
@@ -87,9 +99,7 @@
       record(rec, { type: event, args: wantsAck ? args.slice(0, -1) : args, wantsAck: wantsAck });
       return emit.apply(this, arguments);
     };
-    nsp.socket.connect();
-    return name;
-  };
+  }
 
   // From now on answer server event `event` that asks for an ack with `args` (the real
   // client API: the ack function is the listener's last argument).

@@ -20,7 +20,9 @@ async function join(browser, nickname, errors) {
   const page = await browser.newPage();
   if (transport === 'htmlfile') await page.addInitScript(SHIM);
   page.on('pageerror', (e) => errors.push(`${nickname}: ${e.message}`));
-  await page.goto(`${url}?transport=${encodeURIComponent(transport)}`);
+  // Not waiting for 'load': on jsonp-polling the page connects while loading, and each
+  // long poll is a <script> the load event waits for, so it may never come.
+  await page.goto(`${url}?transport=${encodeURIComponent(transport)}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('connected via '));
   await page.fill('#nick', nickname);
   await page.click('#nick-form button');
