@@ -98,6 +98,15 @@ class SocketIOHandler(WSGIHandler):
         if target.kind is TargetKind.OUTSIDE:
             super().run_application()
             return
+        if self.server.closed:
+            # A kept-alive connection outliving stop(): a reconnecting client must not
+            # get a new session from a server that is going away. Only the goodbye of
+            # stop(goodbye=True) is still handed to a client that was between polls.
+            self.close_connection = True
+            if not (target.kind is TargetKind.TRANSPORT and self.command == "GET"
+                    and target.sid in self.server.manager.farewells):
+                self._respond(HTTPStatus.SERVICE_UNAVAILABLE, b"server shutting down")
+                return
         try:
             self._serve(target)
         except _Answered:

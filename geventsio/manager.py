@@ -130,9 +130,10 @@ class Manager:
         """The sids joined to ``endpoint`` (and to ``room`` of it, if given)."""
         return list(self.index.targets(endpoint, None if room is None else (room,)))
 
-    def close_all(self, reason: str = "server shutdown") -> None:
-        """Close every session (the server is stopping)."""
+    def close_all(self, reason: str = "server shutdown", notify: bool = False) -> None:
+        """Close every session (the server is stopping); ``notify`` sends each ``0::``."""
         for session in list(self.sessions.values()):
-            session.close(reason)
-        for sid in list(self.farewells):
-            self.drop_farewell(sid)
+            session.close(reason, notify=notify)
+        if not notify:  # told nothing: no farewell to keep (kept ones expire on their own)
+            for sid in list(self.farewells):
+                self.drop_farewell(sid)

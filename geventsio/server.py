@@ -115,9 +115,18 @@ class SocketIOServer(WSGIServer):
                 raise
             self.policy_server = policy
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Close every session (clients get ``0::``), then stop serving."""
-        self.manager.close_all("server shutdown")
+    def stop(self, timeout: float | None = None, goodbye: bool = False) -> None:
+        """Close every session (every ``recv_disconnect`` runs), then stop serving.
+
+        By default clients are not told: their connections just end, and the 0.9 clients
+        reconnect by themselves, to this server once it is back (a restart, a deploy) or
+        to another one. ``goodbye=True`` sends each client ``0::`` first, which the 0.9
+        clients take as "disconnected by the server, do not reconnect".
+        """
+        if not self.closed:
+            self.close()  # first stop accepting: clients that reconnect at once must not
+            # reach this server again while it shuts down
+        self.manager.close_all("server shutdown", notify=goodbye)
         policy, self.policy_server = self.policy_server, None
         if policy is not None:
             policy.stop(timeout)

@@ -165,3 +165,21 @@ def test_a_peer_that_never_reads_nor_closes_is_cut_off(make_server, monkeypatch)
             pass
     finally:
         ws.close()
+
+
+def test_a_kept_alive_connection_gets_no_new_session_after_stop(make_server):
+    import socket as socket_module
+
+    from .rawclient import read_response
+
+    live = make_server()
+    with socket_module.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        ask = b"GET /socket.io/1/?t=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        sock.sendall(ask)
+        buf = bytearray()
+        assert read_response(sock, buf).status == 200
+        live.server.stop(timeout=2)
+        sock.sendall(ask)                     # same connection, after stop()
+        answer = read_response(sock, buf)
+    assert (answer.status, answer.text) == (503, "server shutting down")
+    assert len(live.manager.sessions) == 0

@@ -243,3 +243,44 @@ def test_broadcast_reaches_everyone_else(node, live, transport):
     for sock in clients:
         assert sock.wait_event("all") == [1]
     assert clients[0].events("news") == []
+
+
+def test_clients_reconnect_after_a_server_restart(node, recorder, transport):
+    from geventsio import SocketIOServer
+
+    from .apps import make_namespaces
+
+    def start(port: int) -> SocketIOServer:
+        server = SocketIOServer(("127.0.0.1", port), None, namespaces=make_namespaces(recorder),
+                                log=None, heartbeat_interval=1, heartbeat_timeout=4,
+                                close_timeout=4, polling_duration=1)
+        server.start()
+        return server
+
+    first = start(0)
+    port = first.server_port
+    sock = NodeSocket(node, f"restart{next(_ids)}", f"http://127.0.0.1:{port}", transport,
+                      reconnect=True, options={"reconnection delay": 100})
+    assert sock.connect()["transport"] == transport
+    old_sid = sock.sid
+    since = node.mark()
+    first.stop(timeout=2)                     # no goodbye by default: clients come back
+    second = start(port)
+    recorder.wait_for("disconnect", sid=old_sid, ns="")
+    try:
+        report = sock.wait_report("reconnect", since=since, timeout=30)
+        assert report["sid"] != old_sid and report["sid"] in second.manager.sessions
+        assert not [r for r in node.reports(ev="disconnect", client=sock.client_id)
+                    if r.get("reason") == "booted"]
+        sock.emit("echo", "after restart")
+        assert sock.wait_event("echo", since=since) == ["after restart"]
+    finally:
+        second.stop(timeout=2)
+
+
+def test_stop_with_goodbye_tells_clients_not_to_come_back(node, make_server, transport):
+    live = make_server()
+    sock = connect(node, live, transport, reconnect=True)
+    since = node.mark()
+    live.server.stop(timeout=2, goodbye=True)
+    assert sock.wait_report("disconnect", since=since)["reason"] == "booted"
