@@ -19,7 +19,7 @@ from gevent.baseserver import BaseServer
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIServer
 
-from geventsio import BaseNamespace, SocketIOServer
+from geventsio import SocketIOServer
 
 from .browser import BrowserError, Chromium, Page, require_chromium
 from .browser_apps import make_browser_namespaces, page_app
@@ -72,11 +72,6 @@ def as_received(transport: str, value: Any) -> Any:
 TIMERS = dict(heartbeat_interval=1, heartbeat_timeout=3, close_timeout=2, polling_duration=1)
 
 RECORD = "(a) => { var f = T.find(a.name, a.type, a.key); return f.length >= a.count ? f : null; }"
-
-needs_rooms = pytest.mark.skipif(
-    not hasattr(BaseNamespace, "join"),
-    reason="TEMPORARY: rooms (self.join/leave/rooms, io.in_, broadcast.to) come with the "
-           "lead's issue-3 merge; this test runs by itself once BaseNamespace.join exists")
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +277,6 @@ def test_broadcast_reaches_everyone_but_the_sender(chromium: Chromium, server: L
     close_clean(second)
 
 
-@needs_rooms
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_rooms(chromium: Chromium, server: LiveServer, transport: str) -> None:
     first, second = open_page(chromium, server.url), open_page(chromium, server.url)
