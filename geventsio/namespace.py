@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import gevent
 from gevent.pool import Group
 
+from .acks import AckRegistry
 from .emitter import Emitter
 from .exceptions import AckTimeout
 from .protocol import (
@@ -65,10 +66,8 @@ class BaseNamespace:
         self.request = request
         self.ns_name = ns_name
         self.allowed_methods: set[str] | None = None
-        #: ack id -> (callback, whether it takes arguments, its timeout timer,
-        #: on_timeout, event name)
-        self._acks: dict[int, tuple[Callable[..., Any], bool, Any, Any, str]] = {}
-        self._ack_counter = 0
+        #: Callbacks waiting for this client's acks.
+        self._acks = AckRegistry(self, self.spawn)
         self._greenlets: Group | None = None
         self._ended = False
         self.reset_acl()
@@ -333,56 +332,10 @@ class BaseNamespace:
             return None, False
         if timeout is None:
             timeout = self.socket.config.ack_timeout
-        elif not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        self._ack_counter += 1
-        ack_id = self._ack_counter
-        timer = gevent.get_hub().loop.timer(timeout)
-        timer.start(self._ack_expired, ack_id, timeout)
-        accepts = _accepts_arguments(callback)
-        self._acks[ack_id] = (callback, accepts, timer, on_timeout, event)
-        return ack_id, accepts
-
-    def _ack_expired(self, ack_id: int, timeout: float) -> None:
-        """Hub timer callback: the client never answered ack ``ack_id``."""
-        found = self._acks.pop(ack_id, None)
-        if found is None:
-            return
-        _callback, _accepts, timer, on_timeout, event = found
-        timer.close()
-        log.info("%r: no ack for %r (ack %d) within %gs; callback dropped",
-                 self, event, ack_id, timeout)
-        if on_timeout is not None and not self._ended:
-            self.spawn(self._run_timeout_handler, on_timeout, AckTimeout(event, ack_id, timeout))
-
-    def _run_timeout_handler(self, on_timeout: Callable[[AckTimeout], Any],
-                             error: AckTimeout) -> None:
-        try:
-            on_timeout(error)
-        except Exception:
-            log.exception("%r: on_timeout %r raised", self, on_timeout)
+        return self._acks.register(callback, timeout, on_timeout, event)
 
     def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
-        found = self._acks.pop(ack_id, None)
-        if found is None:
-            log.debug("%r: ack %d matches no callback", self, ack_id)
-            return
-        callback, accepts, timer = found[0], found[1], found[2]
-        timer.stop()
-        timer.close()
-        try:
-            if accepts:
-                callback(*args)
-            else:
-                callback()
-        except Exception:
-            log.exception("%r: ack callback %r raised", self, callback)
-
-    def _drop_acks(self) -> None:
-        for _callback, _accepts, timer, _on_timeout, _event in self._acks.values():
-            timer.stop()
-            timer.close()
-        self._acks.clear()
+        self._acks.resolve(ack_id, args)
 
     def _end(self, reason: str) -> None:
         """The namespace is over: notify, forget, kill its greenlets. Idempotent."""
@@ -394,7 +347,7 @@ class BaseNamespace:
             self.recv_disconnect()
         except Exception:
             log.exception("%r: recv_disconnect raised", self)
-        self._drop_acks()
+        self._acks.drop_all()
         self._discard()
 
     def _discard(self) -> None:
@@ -437,18 +390,3 @@ def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
             if p.default is p.empty:
                 low += 1
     return low, max(low, high)
-
-
-def _accepts_arguments(fn: Callable[..., Any]) -> bool:
-    """Whether ``fn`` can take at least one positional argument.
-
-    Plain functions and bound methods are read from their code object (cheap: this runs
-    for every emit with a callback); anything else goes through ``inspect``.
-    """
-    code = getattr(fn, "__code__", None)
-    if code is not None and not hasattr(fn, "__wrapped__"):
-        if code.co_flags & inspect.CO_VARARGS:
-            return True
-        count = code.co_argcount - (1 if inspect.ismethod(fn) else 0)
-        return count > 0
-    return _positional_range(fn)[1] > 0

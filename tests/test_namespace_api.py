@@ -248,13 +248,16 @@ def test_emitting_a_value_that_is_not_json_is_a_handler_error(make_server, caplo
     assert client.poll() == ['5:::{"name":"fine"}']
 
 
-def test_server_stop_says_goodbye_to_every_client(make_server):
+@pytest.mark.parametrize("goodbye, answer", [(False, "8::"), (True, "0::")])
+def test_server_stop_ends_pending_polls(make_server, goodbye, answer):
+    # Without a goodbye the pending poll just ends (the client polls again, finds the
+    # server gone and reconnects later); with one it carries 0:: ("do not come back").
     live = make_server()
     client = PollingClient(live.port)
     pending = gevent.spawn(request, live.port, "GET", client.path)
     wait_until(lambda: live.manager.sessions[client.sid].transport is not None)
-    live.server.stop(timeout=2)
-    assert pending.get(timeout=10).text == "0::"
+    live.server.stop(timeout=2, goodbye=goodbye)
+    assert pending.get(timeout=10).text == answer
     assert not live.manager.sessions
 
 
@@ -325,7 +328,7 @@ def test_ack_arguments_are_checked(live):
         namespace.emit("x", on_timeout=lambda error: None)
     with pytest.raises(ValueError, match="positive"):
         namespace.emit("x", callback=lambda: None, timeout=0)
-    assert namespace._acks == {}
+    assert len(namespace._acks) == 0
 
 
 def test_unanswered_ack_is_dropped_after_its_timeout(live, caplog):

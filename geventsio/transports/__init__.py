@@ -8,6 +8,8 @@ flashsocket over RFC 6455, htmlfile and xhr-multipart as a chunked HTTP response
 
 from __future__ import annotations
 
+from typing import Any
+
 from .flashsocket import FlashSocketTransport
 from .jsonp import JSONPPollingTransport
 from .polling import XHRPollingTransport
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 #: Wire name -> transport class.
-TRANSPORTS: dict[str, type] = {
+TRANSPORTS: dict[str, Any] = {
     cls.name: cls
     for cls in (WebSocketTransport, FlashSocketTransport, HTMLFileTransport,
                 XHRPollingTransport, JSONPPollingTransport, XHRMultipartTransport)
