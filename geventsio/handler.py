@@ -3,24 +3,18 @@
 Requests under ``/<resource>/`` are answered here (handshake, transports, the client
 files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
 application through gevent's own ``run_application``. A Flash policy request arriving as
-a connection's first bytes is answered before any HTTP parsing (``read_requestline``). Socket.IO responses are written with one ``sendall`` (head and body
-together), which avoids the delayed-ACK stall of writing them separately.
+a connection's first bytes is answered before any HTTP parsing (``read_requestline``).
+How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.responses`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import logging
-import socket
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import gevent
-from gevent.pywsgi import WSGIHandler, format_date_time
-from geventwebsocket.websocket import Stream
 
 from .cors import check_origin, cors_headers, preflight_headers
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
@@ -35,11 +29,11 @@ from .protocol import (
     parse_query,
     parse_target,
 )
+from .responses import Answered, HTTPAnswers, http_date
 from .session import Session, SessionState
 from .static import ClientFiles, etag_matches
 from .transports import TRANSPORTS
 from .transports.websocket import (
-    LimitedWebSocket,
     WebSocketTransport,
     close_frame,
     encode_text_frames,
@@ -52,13 +46,11 @@ __all__ = ["SocketIOHandler"]
 
 log = logging.getLogger("geventsio.handler")
 
-_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-_WS_VERSIONS = ("13", "8", "7")
-_TEXT = "text/plain; charset=UTF-8"
-NOT_HANDSHAKEN = encode_packet(ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
+NOT_HANDSHAKEN = encode_packet(
+    ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
 
 
-class SocketIOHandler(WSGIHandler):
+class SocketIOHandler(HTTPAnswers):
     """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
 
     server: "SocketIOServer"
@@ -109,7 +101,7 @@ class SocketIOHandler(WSGIHandler):
                 return
         try:
             self._serve(target)
-        except _Answered:
+        except Answered:
             pass
         except ProtocolError as exc:
             log.warning("%s %s from %s: %s", self.command, self.path,
@@ -118,14 +110,6 @@ class SocketIOHandler(WSGIHandler):
                 self._respond(exc.status, exc.message.encode("utf-8"))
             if exc.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
                 self._stop_reading()
-
-    def _stop_reading(self) -> None:
-        """Refuse the rest of an oversize body: gevent would otherwise read it all to
-        keep the connection in step, and the connection closes anyway."""
-        try:
-            self.socket.shutdown(socket.SHUT_RD)
-        except OSError:
-            pass
 
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
@@ -148,13 +132,6 @@ class SocketIOHandler(WSGIHandler):
         else:
             raise ProtocolError(f"not a Socket.IO request path: {self.path[:200]}",
                                 status=HTTPStatus.NOT_FOUND)
-
-    def _require_method(self, *allowed: str) -> str:
-        method = self.command
-        if method not in allowed:
-            raise ProtocolError(f"method {method} not allowed here; use {' or '.join(allowed)}",
-                                status=HTTPStatus.METHOD_NOT_ALLOWED)
-        return method
 
     # -- origins -----------------------------------------------------------------------
     def _check_origin(self, handshake: bool) -> None:
@@ -207,7 +184,7 @@ class SocketIOHandler(WSGIHandler):
         return {
             "headers": headers,
             "address": {"address": host, "port": port},
-            "time": _http_date(),
+            "time": http_date(),
             "issued": int(time.time() * 1000),
             "query": query,
             "url": url,
@@ -289,7 +266,7 @@ class SocketIOHandler(WSGIHandler):
         self.close_connection = True
         headers = [("Content-Type", cls.content_type), *self._cors_headers(),
                    ("Connection", "close"), ("Transfer-Encoding", "chunked"),
-                   ("Cache-Control", "no-store"), ("Date", _http_date())]
+                   ("Cache-Control", "no-store"), ("Date", http_date())]
         self._write_head(HTTPStatus.OK, headers, cls.first_bytes(), with_length=False)
         transport = cls(session, self.socket)
         try:
@@ -341,29 +318,6 @@ class SocketIOHandler(WSGIHandler):
         except OSError:
             pass
 
-    def _upgrade(self) -> LimitedWebSocket:
-        environ = self.environ
-        if "websocket" not in environ.get("HTTP_UPGRADE", "").lower() or \
-                "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
-            raise ProtocolError("expected a websocket upgrade request")
-        version = environ.get("HTTP_SEC_WEBSOCKET_VERSION", "")
-        if version not in _WS_VERSIONS:
-            self._respond(HTTPStatus.UPGRADE_REQUIRED, b"unsupported websocket version",
-                          headers=[("Sec-WebSocket-Version", "13")])
-            raise _Answered()
-        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "").strip()
-        try:
-            if len(base64.b64decode(key, validate=True)) != 16:
-                raise ValueError(key)
-        except (binascii.Error, ValueError):
-            raise ProtocolError("invalid Sec-WebSocket-Key") from None
-        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest())
-        self._write_head(HTTPStatus.SWITCHING_PROTOCOLS, [
-            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
-            ("Sec-WebSocket-Accept", accept.decode("ascii")),
-        ], b"", with_length=False)
-        return LimitedWebSocket(environ, Stream(self), self, self.server.config.max_body_size)
-
     def _bind(self, session: Session) -> None:
         """Give a session its environ and, for socketio_manage() apps, its namespaces.
 
@@ -390,28 +344,6 @@ class SocketIOHandler(WSGIHandler):
             log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
                       "socketio_manage() from the application", self.path)
 
-    def _read_body(self) -> bytes:
-        """The request body (at most ``max_body_size`` bytes, else 413)."""
-        limit = self.server.config.max_body_size
-        length_text = self.environ.get("CONTENT_LENGTH") or ""
-        if length_text:
-            try:
-                length = int(length_text)
-            except ValueError:
-                raise ProtocolError(f"invalid Content-Length {length_text[:20]!r}") from None
-            if length > limit:
-                self.close_connection = True
-                raise ProtocolError(f"body of {length} bytes exceeds the limit of {limit}",
-                                    status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            body = self.environ["wsgi.input"].read(length)
-        else:
-            body = self.environ["wsgi.input"].read(limit + 1)
-            if len(body) > limit:
-                self.close_connection = True
-                raise ProtocolError(f"body exceeds the limit of {limit} bytes",
-                                    status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        return body
-
     def _static(self, name: str) -> None:
         """A client file: ETag and ``304``, gzip when accepted, cacheable."""
         self._require_method("GET", "HEAD")
@@ -431,43 +363,7 @@ class SocketIOHandler(WSGIHandler):
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
 
-    def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = _TEXT,
-                 headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:
-        """Write a whole response (head and body) with one sendall (no body for HEAD or
-        ``304``, whose Content-Length is left out)."""
-        all_headers = [("Content-Type", content_type)] if content_type else []
-        if headers:
-            all_headers.extend(headers)
-        all_headers.append(("Connection", "close" if self.close_connection else "Keep-Alive"))
-        if status is HTTPStatus.NOT_MODIFIED:
-            all_headers.append(("Date", _http_date()))
-            self._write_head(status, all_headers, b"", with_length=False)
-            return
-        self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
-    def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
-                    *, with_length: bool = True, length: int | None = None) -> None:
-        status_line = f"{status.value} {status.phrase}"
-        lines = [f"HTTP/1.1 {status_line}"]
-        lines.extend(f"{name}: {value}" for name, value in headers)
-        if with_length:
-            lines.append(f"Content-Length: {len(body) if length is None else length}")
-            lines.append(f"Date: {_http_date()}")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        # What gevent's request logging and keep-alive logic read back:
-        self.status = status_line.encode("latin-1")
-        self._orig_status = status_line
-        self.code = status.value
-        self.headers_sent = True
-        self.response_length = len(head) + len(body)
-        self.socket.sendall(head + body)
-
-
-class _Answered(ProtocolError):
-    """The response was already written; nothing more to send."""
-
-    def __init__(self) -> None:
-        super().__init__("answered")
 
 
 def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
@@ -491,16 +387,3 @@ def _ignore_start_response(status: str, headers: list[tuple[str, str]],
     """start_response for the app call that only binds namespaces: the response is dropped."""
     return lambda data: None
 
-
-_date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
-
-
-def _http_date() -> str:
-    """The current time as an HTTP date, formatted once per second (every response and
-    handshake asks for it)."""
-    now = int(time.time())
-    if _date_cache[0] != now:
-        value = format_date_time(now)
-        _date_cache[1] = value.decode("latin-1") if isinstance(value, bytes) else value
-        _date_cache[0] = now
-    return _date_cache[1]
