@@ -13,23 +13,15 @@ import itertools
 import gevent
 import pytest
 
+from . import test_node_client
 from .conftest import wait_until
 from .nodeclient import NodeSocket
 
-TRANSPORTS = ["websocket", "xhr-polling"]
+# The same per-transport fixture and connect helper as the single-client tests.
+transport = test_node_client.transport
+connect = test_node_client.connect
+
 _ids = itertools.count(1)
-
-
-@pytest.fixture(params=TRANSPORTS)
-def transport(request) -> str:
-    return request.param
-
-
-def connect(node, live, transport, **kwargs) -> NodeSocket:
-    sock = NodeSocket(node, f"r{next(_ids)}", live.url, transport, **kwargs)
-    report = sock.connect()
-    assert report["transport"] == transport
-    return sock
 
 
 def call(sock: NodeSocket, name: str, *args, ns: str = ""):
