@@ -21,7 +21,10 @@ const opts = Object.assign({
   timeout: 60,       // seconds before giving up entirely
 }, JSON.parse(process.argv[2] || '{}'));
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 4 });
+// Handshakes share one keep-alive agent; every polling client has its own (see pollAgent).
+const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+// A polling client holds one long poll open and POSTs beside it, as a browser does.
+const pollAgent = () => new http.Agent({ keepAlive: true, maxSockets: 2, maxFreeSockets: 2 });
 const now = () => Number(process.hrtime.bigint()) / 1e6;  // milliseconds, float
 
 // ---- wire formats -------------------------------------------------------------------
@@ -47,11 +50,11 @@ function rawRead(text) {
   return [name, Number(text.slice(text.indexOf('[') + 1, text.lastIndexOf(']')))];
 }
 
-function httpGet(path) {
-  return httpRequest('GET', path, null);
+function httpGet(path, agent) {
+  return httpRequest('GET', path, null, agent);
 }
 
-function httpRequest(method, path, body) {
+function httpRequest(method, path, body, agent = sharedAgent) {
   return new Promise((resolve, reject) => {
     const headers = body === null ? {} : { 'Content-Type': 'text/plain;charset=UTF-8',
       'Content-Length': Buffer.byteLength(body) };
@@ -314,12 +317,13 @@ function sio1Packets(body) {
 }
 
 async function sio1PollClient(state, alive) {
-  const sid = (await httpGet(`/socket.io/1/?t=${Date.now()}`)).split(':')[0];
+  const agent = pollAgent();
+  const sid = (await httpGet(`/socket.io/1/?t=${Date.now()}`, agent)).split(':')[0];
   const base = `/socket.io/1/xhr-polling/${sid}`;
-  await httpGet(`${base}?t=${Date.now()}`);  // "1::"
+  await httpGet(`${base}?t=${Date.now()}`, agent);  // "1::"
   await pollLoop(state, alive, {
-    poll: () => httpGet(`${base}?t=${Date.now()}`).then(sio1Packets),
-    post: (text) => httpRequest('POST', `${base}?t=${Date.now()}`, text),
+    poll: () => httpGet(`${base}?t=${Date.now()}`, agent).then(sio1Packets),
+    post: (text) => httpRequest('POST', `${base}?t=${Date.now()}`, text, agent),
     event: sio1Event,
     read: sio1Read,
     heartbeat: (p) => (p === '2::' ? '2::' : null),
@@ -327,14 +331,15 @@ async function sio1PollClient(state, alive) {
 }
 
 async function eio4PollClient(state, alive) {
-  const open = await httpGet(`/socket.io/?EIO=4&transport=polling&t=${Date.now()}`);
+  const agent = pollAgent();
+  const open = await httpGet(`/socket.io/?EIO=4&transport=polling&t=${Date.now()}`, agent);
   const sid = JSON.parse(open.slice(1)).sid;
   const base = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
-  await httpRequest('POST', base, '40');
-  await httpGet(`${base}&t=${Date.now()}`);  // "40{...}"
+  await httpRequest('POST', base, '40', agent);
+  await httpGet(`${base}&t=${Date.now()}`, agent);  // "40{...}"
   await pollLoop(state, alive, {
-    poll: () => httpGet(`${base}&t=${Date.now()}`).then((b) => b.split('\x1e')),
-    post: (text) => httpRequest('POST', base, text),
+    poll: () => httpGet(`${base}&t=${Date.now()}`, agent).then((b) => b.split('\x1e')),
+    post: (text) => httpRequest('POST', base, text, agent),
     event: eio4Event,
     read: eio4Read,
     heartbeat: (p) => (p === '2' ? '3' : null),

@@ -1,8 +1,10 @@
 """websocket: one RFC 6455 connection carries a session, one packet per text frame.
 
-The handler's greenlet reads frames (through gevent-websocket) and dispatches them; a
-writer greenlet owned by this transport waits on the session's outbox and writes
-everything queued at that moment in one ``sendall``. When the connection ends the session
+The handler's greenlet reads frames (through gevent-websocket) and dispatches them.
+Writing needs no greenlet while the peer keeps up: the session's outbox calls back when
+packets arrive, and a hub callback writes everything queued at that moment with one
+non-blocking ``send``; a writer greenlet owned by this transport exists only while the
+peer's socket buffer is full. When the connection ends the session
 ends too (a websocket client that reconnects handshakes anew).
 """
 
@@ -10,9 +12,12 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 from typing import TYPE_CHECKING, Any
 
 import gevent
+from gevent.socket import socket as GeventSocket
+from gevent.ssl import SSLSocket as GeventSSLSocket
 from geventwebsocket.exceptions import WebSocketError
 from geventwebsocket.websocket import Header, WebSocket
 
@@ -135,31 +140,47 @@ def _unmask(payload: bytes, mask: bytes) -> bytes:
 
 
 class WebSocketTransport:
-    """Carries one session over one websocket until either side ends."""
+    """Carries one session over one websocket until either side ends.
+
+    Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
+    arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
+    out together) writes them with one non-blocking ``send``. Only when the socket buffer
+    is full does a writer greenlet take over the rest, blocking on the socket until the
+    peer reads, and end once the outbox is empty again.
+    """
 
     name = "websocket"
     streaming = True
+
+    __slots__ = ("session", "ws", "sock", "_raw_send", "_closing", "_close_sent",
+                 "_flush_scheduled", "_grace_timer", "_writer")
 
     def __init__(self, session: "Session", ws: LimitedWebSocket, sock: socket.socket) -> None:
         self.session = session
         self.ws = ws
         self.sock = sock
+        #: The OS socket's send (non-blocking) when writing from the hub is safe: a plain
+        #: gevent socket, not TLS (whose bytes must go through the SSL object).
+        self._raw_send: Any = _raw_send_of(sock)
         self._closing = False
         self._close_sent = False
+        self._flush_scheduled = False
         self._grace_timer: Any = None
         self._writer: gevent.Greenlet | None = None
 
     def run(self) -> None:
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
+        _no_delay(self.sock)
+        session.outbox.listen(self._on_packets)
         session.attach(self)
-        self._writer = gevent.spawn(self._write_loop)
+        self._on_packets()  # "1::" was queued before anyone listened
         try:
             self._read_loop()
         finally:
             self._closing = True
             session.detach(self, final=True)
-            session.outbox.wake()
+            session.outbox.listen(None)
             self._finish_writer()
             self._shutdown()
             if self._grace_timer is not None:
@@ -193,26 +214,62 @@ class WebSocketTransport:
                 continue
             session.receive(message)
 
-    def _write_loop(self) -> None:
-        """Write whatever is queued, batched; after the session ends, flush and close."""
-        session = self.session
-        outbox = session.outbox
+    # -- writing -------------------------------------------------------------------------
+    def _on_packets(self) -> None:
+        """The outbox got packets (or a wake-up): flush at the end of this loop iteration."""
+        if self._flush_scheduled or self._writer is not None:
+            return  # already coming, or the writer greenlet drains the outbox itself
+        self._flush_scheduled = True
+        gevent.get_hub().loop.run_callback(self._flush)
+
+    def _flush(self) -> None:
+        """Hub callback: write what is queued without blocking; hand any rest to a greenlet."""
+        self._flush_scheduled = False
+        if self._writer is not None or self._close_sent:
+            return
+        data = self._pending_bytes()
+        if not data:
+            return
+        raw_send = self._raw_send
+        sent = 0
+        if raw_send is not None:
+            try:
+                sent = raw_send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self._closing = True
+                return
+        if sent < len(data):
+            self._writer = gevent.spawn(self._write_loop, data[sent:])
+        elif self._close_sent:
+            self._shutdown()
+
+    def _pending_bytes(self) -> bytes:
+        """Frames for everything queued, plus the close frame once the session has ended."""
+        texts = self.session.outbox.take_all()
+        data = encode_text_frames(texts) if texts else b""
+        if self.session.state is SessionState.CLOSED and not self._close_sent and \
+                self.session.transport is self:
+            self._close_sent = True
+            self.ws.closed = True
+            data += close_frame(1000)
+        return data
+
+    def _write_loop(self, data: bytes) -> None:
+        """Writer greenlet: send ``data`` (blocking), then whatever is queued, until empty."""
         sendall = self.sock.sendall
-        while True:
-            outbox.wait()
-            texts = outbox.take_all()
-            if texts:
-                try:
-                    sendall(encode_text_frames(texts))
-                except OSError:
-                    self._closing = True
+        try:
+            while data:
+                sendall(data)
+                if self._close_sent:
+                    self._shutdown()
                     return
-            if session.state is SessionState.CLOSED:
-                self._send_close(1000)
-                self._shutdown()
-                return
-            if self._closing:
-                return
+                data = self._pending_bytes()
+        except OSError:
+            self._closing = True
+        finally:
+            self._writer = None
 
     def _finish_writer(self) -> None:
         writer = self._writer
@@ -242,17 +299,37 @@ class WebSocketTransport:
     def replaced(self) -> None:
         """Another transport took the session over: end this connection."""
         self._closing = True
-        self.session.outbox.wake()
         self._shutdown()
 
     def session_closed(self) -> None:
-        """The session ended: the writer flushes what is queued (``0::``), then closes.
+        """The session ended: queued packets (``0::``) and a close frame go out, then the
+        connection is shut down.
 
         A peer that reads nothing can leave the writer blocked for ever, and the reader
         with it; after FLUSH_GRACE seconds the connection is shut down regardless.
         """
         self._closing = True
-        self.session.outbox.wake()
+        self._on_packets()
         if self._grace_timer is None:
             self._grace_timer = gevent.get_hub().loop.timer(FLUSH_GRACE)
             self._grace_timer.start(self._shutdown)
+
+
+def _raw_send_of(sock: Any) -> Any:
+    """The non-blocking OS-level ``send`` under a plain gevent socket, else None (TLS, or
+    a socket of unknown kind: those are written by the writer greenlet only)."""
+    if isinstance(sock, (ssl.SSLSocket, GeventSSLSocket)):
+        return None
+    raw = getattr(sock, "_sock", None)
+    if raw is None or not isinstance(sock, GeventSocket):
+        return None
+    return getattr(raw, "send", None)
+
+
+def _no_delay(sock: Any) -> None:
+    """Turn Nagle off: every write is a whole batch already, and after the 101 head the
+    ``1::`` frame would otherwise wait for the client's delayed ACK (~40 ms)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
