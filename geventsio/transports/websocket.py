@@ -26,7 +26,10 @@ from ..session import SessionState
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["WebSocketTransport", "LimitedWebSocket", "encode_text_frames", "close_frame"]
+__all__ = [
+    "WebSocketTransport", "LimitedWebSocket", "encode_text_frames", "text_frame_header",
+    "close_frame",
+]
 
 log = logging.getLogger("geventsio.transports.websocket")
 
@@ -39,13 +42,30 @@ _CLOSE_TOO_BIG = 1009
 _CLOSE_BAD_DATA = 1007
 
 
+def text_frame_header(length: int) -> bytes:
+    """The header of an unmasked, final server text frame carrying ``length`` bytes."""
+    if length < 126:
+        return _SMALL_HEADERS[length]
+    if length < 0x10000:
+        return b"\x81\x7e" + length.to_bytes(2, "big")
+    return b"\x81\x7f" + length.to_bytes(8, "big")
+
+
+#: Headers of the frames that fit a 7-bit length: most packets, built once.
+_SMALL_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
+
+
 def encode_text_frames(texts: list[str]) -> bytes:
-    """Unmasked server text frames for ``texts``, concatenated."""
+    """Unmasked server text frames for ``texts``, concatenated (one bytes for one send)."""
+    if len(texts) == 1:
+        data = texts[0].encode("utf-8")
+        return text_frame_header(len(data)) + data
     parts: list[bytes] = []
+    append = parts.append
     for text in texts:
         data = text.encode("utf-8")
-        parts.append(bytes(Header.encode_header(True, _TEXT, b"", len(data), 0)))
-        parts.append(data)
+        append(text_frame_header(len(data)))
+        append(data)
     return b"".join(parts)
 
 
@@ -180,6 +200,8 @@ class WebSocketTransport:
         finally:
             self._closing = True
             session.detach(self, final=True)
+            if self._writer is None:
+                self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
             session.outbox.listen(None)
             self._finish_writer()
             self._shutdown()
@@ -249,8 +271,7 @@ class WebSocketTransport:
         """Frames for everything queued, plus the close frame once the session has ended."""
         texts = self.session.outbox.take_all()
         data = encode_text_frames(texts) if texts else b""
-        if self.session.state is SessionState.CLOSED and not self._close_sent and \
-                self.session.transport is self:
+        if self.session.state is SessionState.CLOSED and not self._close_sent:
             self._close_sent = True
             self.ws.closed = True
             data += close_frame(1000)
