@@ -69,8 +69,8 @@ function httpRequest(method, path, body, agent = sharedAgent) {
         });
       });
     req.on('error', reject);
-    if (body !== null) req.write(body);
-    req.end();
+    req.setNoDelay(true);  // a POST's head and body must not wait for a delayed ACK
+    req.end(body === null ? undefined : body);
   });
 }
 
