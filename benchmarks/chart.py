@@ -31,8 +31,8 @@ def draw(data: dict, out: str) -> None:
         values = [sc["cells"][n]["median"] or 0 for n in names]
         ax.bar(range(len(names)), values, color=[COLORS.get(n, "#999999") for n in names])
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels([labels[n].split(" (")[0] for n in names], rotation=30,
-                           ha="right", fontsize=7)
+        ax.set_xticklabels([labels[n].replace(" (", "\n(") for n in names], rotation=30,
+                           ha="right", fontsize=6)
         better = "lower is better" if sc["lower_is_better"] else "higher is better"
         ax.set_title(f"{sc['title']}\n{sc['unit']}, {better}", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)

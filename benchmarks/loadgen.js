@@ -184,6 +184,18 @@ function summary(state, timing, extra) {
   }, extra || {});
 }
 
+// A kept-alive handshake socket the server has just closed fails the request ("socket
+// hang up"); a browser would retry too. Three attempts, then the error stands.
+async function openWithRetry(open) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 // Open `n` sessions, `concurrency` at a time.
 async function openMany(n, onMessageFor) {
   const conns = new Array(n);
@@ -191,7 +203,7 @@ async function openMany(n, onMessageFor) {
   async function worker() {
     while (next < n) {
       const i = next++;
-      conns[i] = await openSession(opts.proto, onMessageFor(i));
+      conns[i] = await openWithRetry(() => openSession(opts.proto, onMessageFor(i)));
     }
   }
   const workers = [];
