@@ -15,7 +15,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"geventsio": "#2b7bba", "geventsio-stdjson": "#8fbce0", "raw": "#7f7f7f",
+COLORS = {"geventsio": "#2b7bba", "geventsio-stdjson": "#8fbce0",
+          "geventsio-lean": "#1b4f72", "raw": "#7f7f7f",
           "node09": "#6aa84f", "pysio5": "#e69138"}
 
 

@@ -24,3 +24,14 @@ def test_header_matches_gevent_websocket(length):
 @pytest.mark.parametrize("texts", [["2::"], ["é" * 70, "😀"], ["", "a" * 200, "b" * 70000]])
 def test_frames_match_gevent_websocket(texts):
     assert encode_text_frames(texts) == _reference(texts)
+
+
+def test_consecutive_texts_each_get_their_own_frame():
+    # encode_text_frames remembers the last text framed (a broadcast frames once);
+    # an equal but different, or a different, text must never get a stale frame.
+    first = "5:::" + "x" * 10
+    assert encode_text_frames([first]) == _reference([first])
+    assert encode_text_frames([first]) == _reference([first])
+    second = "".join(["5:::", "x" * 9, "y"])
+    assert encode_text_frames([second]) == _reference([second])
+    assert encode_text_frames([first, second, first]) == _reference([first, second, first])

@@ -2,7 +2,8 @@
 
 Run as ``python benchmarks/servers/geventsio_app.py PORT``; serves on 127.0.0.1 until
 killed. ``BENCH_JSON=json`` in the environment hides orjson, so the codec uses the stdlib
-(the "geventsio (stdlib json)" column). Events: ``echo`` (sent back to the sender, same arguments), ``bcast`` (sent to
+(the "geventsio (stdlib json)" column); ``BENCH_LEAN_HEADERS=1`` tries the header parser
+of benchmarks/lean_headers.py. Events: ``echo`` (sent back to the sender, same arguments), ``bcast`` (sent to
 every client in the ``bench`` room).
 """
 
@@ -40,9 +41,18 @@ class Bench(BaseNamespace):
 
 
 def main(port: int) -> None:
-    """Serve the bench namespace on 127.0.0.1:``port`` until killed."""
+    """Serve the bench namespace on 127.0.0.1:``port`` until killed.
+
+    ``BENCH_LEAN_HEADERS=1``: parse request headers with the prototype of
+    benchmarks/lean_headers.py instead of gevent's email-package parser.
+    """
+    options = {}
+    if os.environ.get("BENCH_LEAN_HEADERS") == "1":
+        from benchmarks.lean_headers import LeanHeadersHandler
+
+        options["handler_class"] = LeanHeadersHandler
     server = SocketIOServer(("127.0.0.1", port), None, namespaces={"": Bench},
-                            log=None, backlog=4096)
+                            log=None, backlog=4096, **options)
     server.serve_forever()
 
 

@@ -55,18 +55,37 @@ def text_frame_header(length: int) -> bytes:
 _SMALL_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
 
 
+class _LastFrame:
+    """The last text framed and its frame: a broadcast puts the *same* str object in
+    every recipient's outbox, so it is UTF-8-encoded and framed once, not once per
+    recipient. Keyed on identity (``is``): the reference held here keeps the id from
+    being reused by another string."""
+
+    __slots__ = ("text", "frame")
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.frame = b""
+
+
+_last = _LastFrame()
+
+
+def _frame(text: str) -> bytes:
+    last = _last
+    if text is last.text:
+        return last.frame
+    data = text.encode("utf-8")
+    frame = text_frame_header(len(data)) + data
+    last.text, last.frame = text, frame
+    return frame
+
+
 def encode_text_frames(texts: list[str]) -> bytes:
     """Unmasked server text frames for ``texts``, concatenated (one bytes for one send)."""
     if len(texts) == 1:
-        data = texts[0].encode("utf-8")
-        return text_frame_header(len(data)) + data
-    parts: list[bytes] = []
-    append = parts.append
-    for text in texts:
-        data = text.encode("utf-8")
-        append(text_frame_header(len(data)))
-        append(data)
-    return b"".join(parts)
+        return _frame(texts[0])
+    return b"".join([_frame(text) for text in texts])
 
 
 def close_frame(code: int) -> bytes:
