@@ -96,7 +96,11 @@ class RunningServer:
             pinned([*spec.argv, str(self.port)], SERVER_CORE, settings),
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True)
-        self._wait_listening()
+        try:
+            self._wait_listening()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_listening(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -221,13 +225,16 @@ def _hold_sessions(server: RunningServer, settings: Settings, params: dict[str, 
 def run_once(spec: ServerSpec, scenario: Scenario, settings: Settings) -> Sample:
     """Start a fresh server, measure ``scenario`` once, stop the server (always)."""
     load = os.getloadavg()[0]
-    server = RunningServer(spec, settings)
+    try:
+        server = RunningServer(spec, settings)
+    except (RuntimeError, OSError) as exc:
+        return Sample(None, error=f"server did not start: {exc}"[:300], load=load)
     try:
         if scenario.metric == "kb_per_session":
             sample = measure_idle(scenario, server, settings)
         else:
             sample = measure_rate(scenario, server, settings)
-    except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
+    except (RuntimeError, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
         sample = Sample(None, error=str(exc)[:300])
     finally:
         server.stop()

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
-from geventwebsocket.exceptions import WebSocketError
+from geventwebsocket.exceptions import FrameTooLargeException, WebSocketError
+from geventwebsocket.exceptions import ProtocolError as GeventWebSocketProtocolError
 from geventwebsocket.websocket import Header, WebSocket
 
 from ..session import SessionState
@@ -119,8 +120,7 @@ class LimitedWebSocket(WebSocket):
         opcode: int | None = None
         parts: list[bytes] = []
         while True:
-            header, payload = self.read_frame()
-            frame_opcode = header.opcode
+            frame_opcode, fin, payload = self.read_frame()
             if frame_opcode in _DATA_OPCODES:
                 if opcode is not None:
                     raise WebSocketError("a new message started inside a fragmented one")
@@ -129,40 +129,74 @@ class LimitedWebSocket(WebSocket):
                 if opcode is None:
                     raise WebSocketError("a continuation frame with no message to continue")
             elif frame_opcode == WebSocket.OPCODE_PING:
-                self.handle_ping(header, payload)
+                self.handle_ping(Header(fin, frame_opcode, 0, len(payload)), payload)
                 continue
             elif frame_opcode == WebSocket.OPCODE_PONG:
                 continue
             elif frame_opcode == WebSocket.OPCODE_CLOSE:
-                self.handle_close(header, payload)
+                self.handle_close(Header(fin, frame_opcode, 0, len(payload)), payload)
                 return None
             else:
                 raise WebSocketError(f"unknown frame opcode {frame_opcode}")
             parts.append(payload)
-            if header.fin:
+            if fin:
                 break
         data = parts[0] if len(parts) == 1 else b"".join(parts)
         return data.decode("utf-8") if opcode == _TEXT else data
 
-    def read_frame(self) -> tuple[Header, bytes]:
-        """Read one frame, refusing an oversize one before reading its payload."""
-        header = Header.decode_header(self.stream)
-        if header.flags:
+    def read_frame(self) -> tuple[int, bool, bytes]:  # type: ignore[override]
+        """Read one frame: ``(opcode, fin, unmasked payload)``.
+
+        The header is decoded here rather than by gevent-websocket's ``Header`` (two reads
+        at most, no struct, no object per frame), and an oversize frame is refused from
+        its header, before its payload is read.
+        """
+        read = self.stream.read
+        head = read(2)
+        if len(head) != 2:
+            raise WebSocketError("Unexpected EOF while decoding header")
+        first, second = head[0], head[1]
+        opcode = first & 0x0F
+        fin = first & 0x80 == 0x80
+        length = second & 0x7F
+        if opcode > 0x07:
+            if not fin:
+                raise GeventWebSocketProtocolError(f"Received fragmented control frame: {head!r}")
+            if length > 125:
+                raise FrameTooLargeException(
+                    f"Control frame cannot be larger than 125 bytes: {head!r}")
+        if first & 0x70:
             raise WebSocketError("reserved bits set in a frame header")
-        if header.opcode in _DATA_OPCODES:  # a new message starts
-            self.message_size = 0
-        if header.opcode in _DATA_OPCODES or header.opcode == WebSocket.OPCODE_CONTINUATION:
-            self.message_size += header.length  # fragments of one message add up
-        if self.message_size > self.max_size or header.length > self.max_size:
-            raise _FrameTooLarge(max(self.message_size, header.length), self.max_size)
-        if not header.length:
-            return header, b""
-        payload = self.raw_read(header.length)
-        if len(payload) != header.length:
+        mask = b""
+        extra = (2 if length == 126 else 8 if length == 127 else 0) + (4 if second & 0x80 else 0)
+        if extra:
+            more = read(extra)
+            if len(more) != extra:
+                raise WebSocketError("Unexpected EOF while decoding header")
+            if length == 126:
+                length = int.from_bytes(more[:2], "big")
+            elif length == 127:
+                length = int.from_bytes(more[:8], "big")
+            if second & 0x80:
+                mask = more[-4:]
+        self._check_size(opcode, length)
+        if not length:
+            return opcode, fin, b""
+        payload = self.raw_read(length)
+        if len(payload) != length:
             raise WebSocketError("Unexpected EOF reading frame payload")
-        if header.mask:
-            payload = _unmask(payload, header.mask)
-        return header, payload
+        if mask:
+            payload = _unmask(payload, mask)
+        return opcode, fin, payload
+
+    def _check_size(self, opcode: int, length: int) -> None:
+        """Count a data frame towards its message; refuse it if either is too large."""
+        if opcode in _DATA_OPCODES:  # a new message starts
+            self.message_size = 0
+        if opcode in _DATA_OPCODES or opcode == WebSocket.OPCODE_CONTINUATION:
+            self.message_size += length  # fragments of one message add up
+        if self.message_size > self.max_size or length > self.max_size:
+            raise _FrameTooLarge(max(self.message_size, length), self.max_size)
 
 
 class _FrameTooLarge(WebSocketError):
