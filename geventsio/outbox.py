@@ -2,11 +2,17 @@
 
 Emitting greenlets put packets in; whichever transport is attached takes *everything*
 queued at that moment (one poll response, one websocket write), so writes batch naturally.
+
+A transport learns that packets arrived in one of two ways. A polling request *waits*
+(:meth:`Outbox.wait`, a gevent Event made on first use). A websocket *listens*
+(:meth:`Outbox.listen`): a plain callback, called when the queue goes from empty to not
+empty and on :meth:`Outbox.wake`, so that an idle websocket session needs no greenlet
+parked on an Event.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from typing import Callable
 
 from gevent.event import Event
 
@@ -16,11 +22,12 @@ __all__ = ["Outbox"]
 class Outbox:
     """The bounded queue of encoded packets waiting for a transport to write them."""
 
-    __slots__ = ("_items", "_ready", "limit")
+    __slots__ = ("_items", "_ready", "_listener", "limit")
 
     def __init__(self, limit: int) -> None:
-        self._items: deque[str] = deque()
-        self._ready = Event()
+        self._items: list[str] = []
+        self._ready: Event | None = None  # made by the first wait() or wake()
+        self._listener: Callable[[], None] | None = None
         self.limit = limit
 
     def __len__(self) -> int:
@@ -28,28 +35,52 @@ class Outbox:
 
     def put(self, text: str) -> bool:
         """Queue one packet; False (nothing queued) when the queue is full."""
-        if len(self._items) >= self.limit:
+        items = self._items
+        if len(items) >= self.limit:
             return False
-        self._items.append(text)
-        self._ready.set()
+        items.append(text)
+        if len(items) == 1:
+            self._notify()
         return True
 
     def take_all(self) -> list[str]:
         """Everything queued right now, in order; the queue is left empty."""
-        items = list(self._items)
-        self._items.clear()
-        self._ready.clear()
-        return items
+        items = self._items
+        if items:
+            self._items = []
+        if self._ready is not None:
+            self._ready.clear()
+        return items if items else []
+
+    def listen(self, listener: Callable[[], None] | None) -> None:
+        """Call ``listener()`` (no blocking allowed) whenever packets arrive; None stops."""
+        self._listener = listener
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until something is queued (or :meth:`wake` is called); False on timeout."""
-        return self._ready.wait(timeout)
+        return self._event().wait(timeout)
 
     def wake(self) -> None:
-        """Release every waiter, e.g. because the session closed."""
-        self._ready.set()
+        """Release every waiter (and call the listener), e.g. because the session closed."""
+        self._event().set()
+        if self._listener is not None:
+            self._listener()
 
     def rearm(self) -> None:
         """Make :meth:`wait` block again if a wake-up left nothing to take."""
-        if not self._items:
+        if not self._items and self._ready is not None:
             self._ready.clear()
+
+    def _event(self) -> Event:
+        ready = self._ready
+        if ready is None:
+            ready = self._ready = Event()
+            if self._items:
+                ready.set()
+        return ready
+
+    def _notify(self) -> None:
+        if self._ready is not None:
+            self._ready.set()
+        if self._listener is not None:
+            self._listener()

@@ -61,7 +61,7 @@ def test_stalled_websocket_loses_volatile_keeps_the_rest_in_order(live):
         emitter = live.server.sockets
         chunk = "x" * 65536
         sent = 0
-        while not transport._writing:        # fill the socket buffers until writes block
+        while transport._writer is None:      # fill the socket buffers until writes block
             assert sent < 2000, "the writer never blocked"
             emitter.emit("fill", sent, chunk)
             sent += 1

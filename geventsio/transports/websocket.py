@@ -1,8 +1,10 @@
 """websocket: one RFC 6455 connection carries a session, one packet per text frame.
 
-The handler's greenlet reads frames (through gevent-websocket) and dispatches them; a
-writer greenlet owned by this transport waits on the session's outbox and writes
-everything queued at that moment in one ``sendall``. When the connection ends the session
+The handler's greenlet reads frames (through gevent-websocket) and dispatches them.
+Writing needs no greenlet while the peer keeps up: the session's outbox calls back when
+packets arrive, and a hub callback writes everything queued at that moment with one
+non-blocking ``send``; a writer greenlet owned by this transport exists only while the
+peer's socket buffer is full. When the connection ends the session
 ends too (a websocket client that reconnects handshakes anew).
 """
 
@@ -10,10 +12,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 from typing import TYPE_CHECKING, Any
 
 import gevent
-from geventwebsocket.exceptions import WebSocketError
+from gevent.socket import socket as GeventSocket
+from gevent.ssl import SSLSocket as GeventSSLSocket
+from geventwebsocket.exceptions import FrameTooLargeException, WebSocketError
+from geventwebsocket.exceptions import ProtocolError as GeventWebSocketProtocolError
 from geventwebsocket.websocket import Header, WebSocket
 
 from ..session import SessionState
@@ -21,7 +27,10 @@ from ..session import SessionState
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["WebSocketTransport", "LimitedWebSocket", "encode_text_frames", "close_frame"]
+__all__ = [
+    "WebSocketTransport", "LimitedWebSocket", "encode_text_frames", "text_frame_header",
+    "close_frame",
+]
 
 log = logging.getLogger("geventsio.transports.websocket")
 
@@ -34,14 +43,50 @@ _CLOSE_TOO_BIG = 1009
 _CLOSE_BAD_DATA = 1007
 
 
+def text_frame_header(length: int) -> bytes:
+    """The header of an unmasked, final server text frame carrying ``length`` bytes."""
+    if length < 126:
+        return _SMALL_HEADERS[length]
+    if length < 0x10000:
+        return b"\x81\x7e" + length.to_bytes(2, "big")
+    return b"\x81\x7f" + length.to_bytes(8, "big")
+
+
+#: Headers of the frames that fit a 7-bit length: most packets, built once.
+_SMALL_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
+
+
+class _LastFrame:
+    """The last text framed and its frame: a broadcast puts the *same* str object in
+    every recipient's outbox, so it is UTF-8-encoded and framed once, not once per
+    recipient. Keyed on identity (``is``): the reference held here keeps the id from
+    being reused by another string."""
+
+    __slots__ = ("text", "frame")
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.frame = b""
+
+
+_last = _LastFrame()
+
+
+def _frame(text: str) -> bytes:
+    last = _last
+    if text is last.text:
+        return last.frame
+    data = text.encode("utf-8")
+    frame = text_frame_header(len(data)) + data
+    last.text, last.frame = text, frame
+    return frame
+
+
 def encode_text_frames(texts: list[str]) -> bytes:
-    """Unmasked server text frames for ``texts``, concatenated."""
-    parts: list[bytes] = []
-    for text in texts:
-        data = text.encode("utf-8")
-        parts.append(bytes(Header.encode_header(True, _TEXT, b"", len(data), 0)))
-        parts.append(data)
-    return b"".join(parts)
+    """Unmasked server text frames for ``texts``, concatenated (one bytes for one send)."""
+    if len(texts) == 1:
+        return _frame(texts[0])
+    return b"".join([_frame(text) for text in texts])
 
 
 def close_frame(code: int) -> bytes:
@@ -75,8 +120,7 @@ class LimitedWebSocket(WebSocket):
         opcode: int | None = None
         parts: list[bytes] = []
         while True:
-            header, payload = self.read_frame()
-            frame_opcode = header.opcode
+            frame_opcode, fin, payload = self.read_frame()
             if frame_opcode in _DATA_OPCODES:
                 if opcode is not None:
                     raise WebSocketError("a new message started inside a fragmented one")
@@ -85,40 +129,74 @@ class LimitedWebSocket(WebSocket):
                 if opcode is None:
                     raise WebSocketError("a continuation frame with no message to continue")
             elif frame_opcode == WebSocket.OPCODE_PING:
-                self.handle_ping(header, payload)
+                self.handle_ping(Header(fin, frame_opcode, 0, len(payload)), payload)
                 continue
             elif frame_opcode == WebSocket.OPCODE_PONG:
                 continue
             elif frame_opcode == WebSocket.OPCODE_CLOSE:
-                self.handle_close(header, payload)
+                self.handle_close(Header(fin, frame_opcode, 0, len(payload)), payload)
                 return None
             else:
                 raise WebSocketError(f"unknown frame opcode {frame_opcode}")
             parts.append(payload)
-            if header.fin:
+            if fin:
                 break
         data = parts[0] if len(parts) == 1 else b"".join(parts)
         return data.decode("utf-8") if opcode == _TEXT else data
 
-    def read_frame(self) -> tuple[Header, bytes]:
-        """Read one frame, refusing an oversize one before reading its payload."""
-        header = Header.decode_header(self.stream)
-        if header.flags:
+    def read_frame(self) -> tuple[int, bool, bytes]:  # type: ignore[override]
+        """Read one frame: ``(opcode, fin, unmasked payload)``.
+
+        The header is decoded here rather than by gevent-websocket's ``Header`` (two reads
+        at most, no struct, no object per frame), and an oversize frame is refused from
+        its header, before its payload is read.
+        """
+        read = self.stream.read
+        head = read(2)
+        if len(head) != 2:
+            raise WebSocketError("Unexpected EOF while decoding header")
+        first, second = head[0], head[1]
+        opcode = first & 0x0F
+        fin = first & 0x80 == 0x80
+        length = second & 0x7F
+        if opcode > 0x07:
+            if not fin:
+                raise GeventWebSocketProtocolError(f"Received fragmented control frame: {head!r}")
+            if length > 125:
+                raise FrameTooLargeException(
+                    f"Control frame cannot be larger than 125 bytes: {head!r}")
+        if first & 0x70:
             raise WebSocketError("reserved bits set in a frame header")
-        if header.opcode in _DATA_OPCODES:  # a new message starts
-            self.message_size = 0
-        if header.opcode in _DATA_OPCODES or header.opcode == WebSocket.OPCODE_CONTINUATION:
-            self.message_size += header.length  # fragments of one message add up
-        if self.message_size > self.max_size or header.length > self.max_size:
-            raise _FrameTooLarge(max(self.message_size, header.length), self.max_size)
-        if not header.length:
-            return header, b""
-        payload = self.raw_read(header.length)
-        if len(payload) != header.length:
+        mask = b""
+        extra = (2 if length == 126 else 8 if length == 127 else 0) + (4 if second & 0x80 else 0)
+        if extra:
+            more = read(extra)
+            if len(more) != extra:
+                raise WebSocketError("Unexpected EOF while decoding header")
+            if length == 126:
+                length = int.from_bytes(more[:2], "big")
+            elif length == 127:
+                length = int.from_bytes(more[:8], "big")
+            if second & 0x80:
+                mask = more[-4:]
+        self._check_size(opcode, length)
+        if not length:
+            return opcode, fin, b""
+        payload = self.raw_read(length)
+        if len(payload) != length:
             raise WebSocketError("Unexpected EOF reading frame payload")
-        if header.mask:
-            payload = _unmask(payload, header.mask)
-        return header, payload
+        if mask:
+            payload = _unmask(payload, mask)
+        return opcode, fin, payload
+
+    def _check_size(self, opcode: int, length: int) -> None:
+        """Count a data frame towards its message; refuse it if either is too large."""
+        if opcode in _DATA_OPCODES:  # a new message starts
+            self.message_size = 0
+        if opcode in _DATA_OPCODES or opcode == WebSocket.OPCODE_CONTINUATION:
+            self.message_size += length  # fragments of one message add up
+        if self.message_size > self.max_size or length > self.max_size:
+            raise _FrameTooLarge(max(self.message_size, length), self.max_size)
 
 
 class _FrameTooLarge(WebSocketError):
@@ -135,32 +213,49 @@ def _unmask(payload: bytes, mask: bytes) -> bytes:
 
 
 class WebSocketTransport:
-    """Carries one session over one websocket until either side ends."""
+    """Carries one session over one websocket until either side ends.
+
+    Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
+    arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
+    out together) writes them with one non-blocking ``send``. Only when the socket buffer
+    is full does a writer greenlet take over the rest, blocking on the socket until the
+    peer reads, and end once the outbox is empty again.
+    """
 
     name = "websocket"
     streaming = True
+
+    __slots__ = ("session", "ws", "sock", "_raw_send", "_closing", "_close_sent",
+                 "_flush_scheduled", "_grace_timer", "_writer")
 
     def __init__(self, session: "Session", ws: LimitedWebSocket, sock: socket.socket) -> None:
         self.session = session
         self.ws = ws
         self.sock = sock
+        #: The OS socket's send (non-blocking) when writing from the hub is safe: a plain
+        #: gevent socket, not TLS (whose bytes must go through the SSL object).
+        self._raw_send: Any = _raw_send_of(sock)
         self._closing = False
-        self._writing = False
         self._close_sent = False
+        self._flush_scheduled = False
         self._grace_timer: Any = None
         self._writer: gevent.Greenlet | None = None
 
     def run(self) -> None:
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
+        _no_delay(self.sock)
+        session.outbox.listen(self._on_packets)
         session.attach(self)
-        self._writer = gevent.spawn(self._write_loop)
+        self._on_packets()  # "1::" was queued before anyone listened
         try:
             self._read_loop()
         finally:
             self._closing = True
             session.detach(self, final=True)
-            session.outbox.wake()
+            if self._writer is None:
+                self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
+            session.outbox.listen(None)
             self._finish_writer()
             self._shutdown()
             if self._grace_timer is not None:
@@ -194,29 +289,61 @@ class WebSocketTransport:
                 continue
             session.receive(message)
 
-    def _write_loop(self) -> None:
-        """Write whatever is queued, batched; after the session ends, flush and close."""
-        session = self.session
-        outbox = session.outbox
+    # -- writing -------------------------------------------------------------------------
+    def _on_packets(self) -> None:
+        """The outbox got packets (or a wake-up): flush at the end of this loop iteration."""
+        if self._flush_scheduled or self._writer is not None:
+            return  # already coming, or the writer greenlet drains the outbox itself
+        self._flush_scheduled = True
+        gevent.get_hub().loop.run_callback(self._flush)
+
+    def _flush(self) -> None:
+        """Hub callback: write what is queued without blocking; hand any rest to a greenlet."""
+        self._flush_scheduled = False
+        if self._writer is not None or self._close_sent:
+            return
+        data = self._pending_bytes()
+        if not data:
+            return
+        raw_send = self._raw_send
+        sent = 0
+        if raw_send is not None:
+            try:
+                sent = raw_send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self._closing = True
+                return
+        if sent < len(data):
+            self._writer = gevent.spawn(self._write_loop, data[sent:])
+        elif self._close_sent:
+            self._shutdown()
+
+    def _pending_bytes(self) -> bytes:
+        """Frames for everything queued, plus the close frame once the session has ended."""
+        texts = self.session.outbox.take_all()
+        data = encode_text_frames(texts) if texts else b""
+        if self.session.state is SessionState.CLOSED and not self._close_sent:
+            self._close_sent = True
+            self.ws.closed = True
+            data += close_frame(1000)
+        return data
+
+    def _write_loop(self, data: bytes) -> None:
+        """Writer greenlet: send ``data`` (blocking), then whatever is queued, until empty."""
         sendall = self.sock.sendall
-        while True:
-            outbox.wait()
-            texts = outbox.take_all()
-            if texts:
-                self._writing = True
-                try:
-                    sendall(encode_text_frames(texts))
-                except OSError:
-                    self._closing = True
+        try:
+            while data:
+                sendall(data)
+                if self._close_sent:
+                    self._shutdown()
                     return
-                finally:
-                    self._writing = False
-            if session.state is SessionState.CLOSED:
-                self._send_close(1000)
-                self._shutdown()
-                return
-            if self._closing:
-                return
+                data = self._pending_bytes()
+        except OSError:
+            self._closing = True
+        finally:
+            self._writer = None
 
     def _finish_writer(self) -> None:
         writer = self._writer
@@ -244,24 +371,45 @@ class WebSocketTransport:
             pass
 
     def ready_for_volatile(self) -> bool:
-        """True unless the writer is stuck sending to a peer that does not keep up
-        (or the connection is ending): a packet queued now goes out at once."""
-        return not self._writing and not self._closing
+        """True unless the peer does not keep up (a writer greenlet exists only while the
+        socket buffer is full) or the connection is ending: a packet queued now goes out
+        at once."""
+        return self._writer is None and not self._closing
 
     def replaced(self) -> None:
         """Another transport took the session over: end this connection."""
         self._closing = True
-        self.session.outbox.wake()
         self._shutdown()
 
     def session_closed(self) -> None:
-        """The session ended: the writer flushes what is queued (``0::``), then closes.
+        """The session ended: queued packets (``0::``) and a close frame go out, then the
+        connection is shut down.
 
         A peer that reads nothing can leave the writer blocked for ever, and the reader
         with it; after FLUSH_GRACE seconds the connection is shut down regardless.
         """
         self._closing = True
-        self.session.outbox.wake()
+        self._on_packets()
         if self._grace_timer is None:
             self._grace_timer = gevent.get_hub().loop.timer(FLUSH_GRACE)
             self._grace_timer.start(self._shutdown)
+
+
+def _raw_send_of(sock: Any) -> Any:
+    """The non-blocking OS-level ``send`` under a plain gevent socket, else None (TLS, or
+    a socket of unknown kind: those are written by the writer greenlet only)."""
+    if isinstance(sock, (ssl.SSLSocket, GeventSSLSocket)):
+        return None
+    raw = getattr(sock, "_sock", None)
+    if raw is None or not isinstance(sock, GeventSocket):
+        return None
+    return getattr(raw, "send", None)
+
+
+def _no_delay(sock: Any) -> None:
+    """Turn Nagle off: every write is a whole batch already, and after the 101 head the
+    ``1::`` frame would otherwise wait for the client's delayed ACK (~40 ms)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass

@@ -1,0 +1,146 @@
+"""What is measured and against which servers: the scenarios, the servers, the targets.
+
+A :class:`Scenario` is one job for the load generator (``benchmarks/loadgen.js``) with its
+parameters; a :class:`ServerSpec` is how to start one server. The runner
+(:mod:`benchmarks.run`) runs every scenario against every server that can serve it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import peers
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One measurement: a load-generator job and how to read its result."""
+
+    name: str
+    title: str
+    job: str  # loadgen scenario: echo | bcast | idle | connect | polling
+    params: dict[str, Any] = field(default_factory=dict)
+    #: The number the table shows: "rate" (per second) or "kb_per_session" (memory).
+    metric: str = "rate"
+    unit: str = "msg/s"
+    lower_is_better: bool = False
+    websocket: bool = True  # False: only servers with xhr-polling take part
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("echo1", "echo, 1 ws client, 100 in flight", "echo",
+             {"clients": 1, "inflight": 100}),
+    Scenario("echo100", "echo, 100 ws clients, 1 in flight each", "echo",
+             {"clients": 100, "inflight": 1}),
+    Scenario("bcast1000", "broadcast to 1000 in a room", "bcast",
+             {"clients": 1000, "inflight": 8, "concurrency": 100}, unit="deliveries/s"),
+    Scenario("idle1k", "idle memory per ws session, 1k sessions", "idle",
+             {"clients": 1000, "concurrency": 100}, metric="kb_per_session", unit="KB",
+             lower_is_better=True),
+    Scenario("idle10k", "idle memory per ws session, 10k sessions", "idle",
+             {"clients": 10000, "concurrency": 200}, metric="kb_per_session", unit="KB",
+             lower_is_better=True),
+    Scenario("connect", "new sessions/s (handshake + ws + connect)", "connect",
+             {"concurrency": 20}, unit="sessions/s"),
+    Scenario("poll1", "xhr-polling round trips/s, 1 client", "polling",
+             {"clients": 1}, unit="round trips/s", websocket=False),
+    Scenario("poll50", "xhr-polling round trips/s, 50 clients", "polling",
+             {"clients": 50}, unit="round trips/s", websocket=False),
+)
+
+#: --quick: fewer sessions and shorter runs, same code paths.
+QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
+    "bcast1000": {"clients": 1000},
+    "idle10k": {"clients": 3000},
+}
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start one server: ``argv`` gets the port appended; ``proto`` is its wire."""
+
+    name: str
+    label: str
+    argv: tuple[str, ...]
+    proto: str  # sio1 | eio4 | raw (what the load generator speaks to it)
+    polling: bool = True
+    broadcast: bool = True
+    env: dict[str, str] = field(default_factory=dict)
+    #: Scenarios this server runs; None = every one it can serve.
+    only: frozenset[str] | None = None
+
+    def serves(self, scenario: Scenario) -> bool:
+        """Whether this server takes part in ``scenario``."""
+        if self.only is not None and scenario.name not in self.only:
+            return False
+        return self.polling or scenario.websocket
+
+
+def _server(name: str) -> str:
+    return os.path.join(HERE, "servers", name)
+
+
+def python_for_servers() -> str:
+    """The interpreter for the Python servers: the peers venv (one gevent for all) if it
+    exists, else this one (the smoke test)."""
+    return peers.VENV_PYTHON if os.path.isfile(peers.VENV_PYTHON) else sys.executable
+
+
+def server_specs(python: str | None = None) -> dict[str, ServerSpec]:
+    """Every server the runner knows, by name, in table order."""
+    py = python or python_for_servers()
+    repo = {"PYTHONPATH": ROOT}
+    node = shutil.which("node") or "node"
+    return {
+        "geventsio": ServerSpec("geventsio", "geventsio", (py, _server("geventsio_app.py")),
+                                "sio1", env=repo),
+        "geventsio-stdjson": ServerSpec(
+            "geventsio-stdjson", "geventsio (stdlib json)", (py, _server("geventsio_app.py")),
+            "sio1", env={**repo, "BENCH_JSON": "json"},
+            only=frozenset({"echo1", "bcast1000"})),
+        "geventsio-lean": ServerSpec(
+            "geventsio-lean", "geventsio + lean headers (prototype)",
+            (py, _server("geventsio_app.py")), "sio1",
+            env={**repo, "BENCH_LEAN_HEADERS": "1"}, only=frozenset({"poll1", "poll50"})),
+        "raw": ServerSpec("raw", "raw gevent-websocket", (py, _server("raw_websocket.py")),
+                          "raw", polling=False),
+        "node09": ServerSpec("node09", "socket.io 0.9.19 (node)",
+                             (node, _server("node_sio09.js")), "sio1",
+                             env={"NODE_PATH": peers.NODE_MODULES}),
+        "pysio5": ServerSpec("pysio5", "python-socketio 5 (gevent)",
+                             (py, _server("pysio5_app.py")), "eio4"),
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """One goal of issue 5: ``ours`` against ``baseline`` in ``scenario``."""
+
+    scenario: str
+    baseline: str
+    ratio: float
+    text: str
+    #: True: ours/baseline must be >= ratio; False: ours/baseline must be <= ratio.
+    at_least: bool = True
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("echo1", "raw", 0.8, "echo 1 client >= 80% of raw gevent-websocket"),
+    Target("echo1", "pysio5", 2.5, "echo 1 client >= 2.5x python-socketio"),
+    Target("echo100", "raw", 0.8, "echo 100 clients >= 80% of raw gevent-websocket"),
+    Target("echo100", "pysio5", 2.5, "echo 100 clients >= 2.5x python-socketio"),
+    Target("bcast1000", "node09", 1.0, "broadcast to 1000 >= socket.io 0.9 (node)"),
+    Target("idle1k", "raw", 1.5, "idle memory (1k) <= 1.5x raw gevent-websocket",
+           at_least=False),
+    Target("idle10k", "raw", 1.5, "idle memory (10k) <= 1.5x raw gevent-websocket",
+           at_least=False),
+    Target("poll1", "pysio5", 2.0, "xhr-polling 1 client >= 2x python-socketio"),
+    Target("poll50", "pysio5", 2.0, "xhr-polling 50 clients >= 2x python-socketio"),
+)

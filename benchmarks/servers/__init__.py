@@ -1,0 +1,1 @@
+"""The servers the benchmarks compare, one small program each (started by the runner)."""
