@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 COLORS = {"geventsio": "#2b7bba", "geventsio-stdjson": "#8fbce0",
-          "geventsio-lean": "#1b4f72", "raw": "#7f7f7f",
+"raw": "#7f7f7f",
           "node09": "#6aa84f", "pysio5": "#e69138"}
 
 

@@ -105,10 +105,6 @@ def server_specs(python: str | None = None) -> dict[str, ServerSpec]:
             "geventsio-stdjson", "geventsio (stdlib json)", (py, _server("geventsio_app.py")),
             "sio1", env={**repo, "BENCH_JSON": "json"},
             only=frozenset({"echo1", "bcast1000"})),
-        "geventsio-lean": ServerSpec(
-            "geventsio-lean", "geventsio + lean headers (prototype)",
-            (py, _server("geventsio_app.py")), "sio1",
-            env={**repo, "BENCH_LEAN_HEADERS": "1"}, only=frozenset({"poll1", "poll50"})),
         "raw": ServerSpec("raw", "raw gevent-websocket", (py, _server("raw_websocket.py")),
                           "raw", polling=False),
         "node09": ServerSpec("node09", "socket.io 0.9.19 (node)",

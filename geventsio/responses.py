@@ -3,7 +3,8 @@
 Every Socket.IO response is written whole, head and body in one ``sendall`` (gevent's
 handler writes them separately, and on a kept-alive connection the second write waits for
 the client's delayed ACK: ~40 ms per poll). Request bodies are read with a size limit, and
-the websocket upgrade is answered here. :class:`HTTPAnswers` is the base of
+the websocket upgrade is answered here; request headers are read by
+:class:`geventsio.headers.RequestHeaders`. :class:`HTTPAnswers` is the base of
 ``SocketIOHandler``; it knows nothing about sessions.
 """
 
@@ -21,6 +22,7 @@ from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
 from .exceptions import ProtocolError
+from .headers import RequestHeaders
 from .transports.websocket import LimitedWebSocket
 
 if TYPE_CHECKING:
@@ -37,6 +39,10 @@ class HTTPAnswers(WSGIHandler):
     """gevent's WSGI handler plus whole-response writes, bounded bodies and the upgrade."""
 
     server: "SocketIOServer"
+
+    def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
+        """Request headers, read without the email package (see :mod:`geventsio.headers`)."""
+        return RequestHeaders.read(fp)
 
     def _stop_reading(self) -> None:
         """Refuse the rest of an oversize body: gevent would otherwise read it all to

@@ -1,6 +1,5 @@
 """Keep the benchmark code working: every scenario once, tiny, against geventsio and the
-raw gevent-websocket baseline, plus one polling run of the lean-headers prototype (no
-peers needed, nothing timed).
+raw gevent-websocket baseline (no peers needed, nothing timed).
 
 The real comparison is ``python -m benchmarks.run`` (see docs/benchmarks.md); here the
 load generator, the bench servers and the runner's plumbing must simply produce sane
@@ -51,8 +50,7 @@ def _need_loadgen() -> None:
 
 SERVERS = server_specs(python=sys.executable)
 CASES = [(scenario, name) for scenario in SCENARIOS
-         for name in ("geventsio", "raw", "geventsio-lean")
-         if SERVERS[name].serves(scenario) and (name != "geventsio-lean" or scenario.name == "poll1")]
+         for name in ("geventsio", "raw") if SERVERS[name].serves(scenario)]
 
 
 @pytest.mark.parametrize(("scenario", "server"), CASES,

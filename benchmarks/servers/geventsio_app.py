@@ -2,9 +2,8 @@
 
 Run as ``python benchmarks/servers/geventsio_app.py PORT``; serves on 127.0.0.1 until
 killed. ``BENCH_JSON=json`` in the environment hides orjson, so the codec uses the stdlib
-(the "geventsio (stdlib json)" column); ``BENCH_LEAN_HEADERS=1`` tries the header parser
-of benchmarks/lean_headers.py. Events: ``echo`` (sent back to the sender, same arguments), ``bcast`` (sent to
-every client in the ``bench`` room).
+(the "geventsio (stdlib json)" column). Events: ``echo`` (sent back to the sender, same
+arguments), ``bcast`` (sent to every client in the ``bench`` room).
 """
 
 from gevent import monkey
@@ -26,33 +25,19 @@ class Bench(BaseNamespace):
     """Echo one client's events back; broadcast ``bcast`` to the room."""
 
     def recv_connect(self) -> None:
-        # TODO(lead, rooms): once rooms land (API.md), join the room here:
-        #     self.join(ROOM)
-        pass
+        self.join(ROOM)
 
     def on_echo(self, *args: object) -> None:
         self.emit("echo", *args)
 
     def on_bcast(self, *args: object) -> None:
-        # TODO(lead, rooms): replace with the room emit once rooms land:
-        #     self.io.in_(ROOM).emit("bcast", *args)
-        # Until then the whole namespace is the room: every bench client joins it.
-        self.io.emit("bcast", *args)
+        self.io.in_(ROOM).emit("bcast", *args)
 
 
 def main(port: int) -> None:
-    """Serve the bench namespace on 127.0.0.1:``port`` until killed.
-
-    ``BENCH_LEAN_HEADERS=1``: parse request headers with the prototype of
-    benchmarks/lean_headers.py instead of gevent's email-package parser.
-    """
-    options = {}
-    if os.environ.get("BENCH_LEAN_HEADERS") == "1":
-        from benchmarks.lean_headers import LeanHeadersHandler
-
-        options["handler_class"] = LeanHeadersHandler
+    """Serve the bench namespace on 127.0.0.1:``port`` until killed."""
     server = SocketIOServer(("127.0.0.1", port), None, namespaces={"": Bench},
-                            log=None, backlog=4096, **options)
+                            log=None, backlog=4096)
     server.serve_forever()
 
 

@@ -1,0 +1,100 @@
+"""Request headers read without the email package agree with gevent's own parser, and a
+malformed header block gets 400 from a live server."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from gevent.pywsgi import WSGIHandler, headers_factory
+
+from geventsio.headers import MAX_HEADERS, RequestHeaders
+
+from .rawclient import request
+
+BLOCKS = [
+    b"Host: a\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n",
+    b"host: a\r\nX-Dup: one\r\nx-dup: two\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n",
+    b"Host: a\r\nX-Folded: first\r\n  second part\r\nX-After: yes\r\n\r\n",
+    b"Host: a\r\nX-Spaces:   padded value  \r\nX-Empty:\r\n\r\n",
+    b"Host: a\r\nX-Latin: caf\xe9\r\n\r\n",
+    b"Host: a\n\n",                                   # bare LF line ends
+]
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_agrees_with_the_email_parser(block):
+    ours = RequestHeaders.read(io.BytesIO(block))
+    theirs = headers_factory(io.BytesIO(block))
+    assert ours.status == theirs.status == ""
+    for name in ("host", "Content-Type", "content-length", "X-Dup", "x-after", "x-spaces",
+                 "x-empty", "x-latin", "missing"):
+        assert ours.get(name) == (theirs.get(name).strip() if theirs.get(name) is not None
+                                  else None), name
+        assert (name in ours) == (name in theirs)
+    assert ours.typeheader == theirs.typeheader
+    # gevent builds the environ from the raw lines: the same variables, the same values
+    # (a folded value's line break becomes spaces either way)
+    assert _environ_pairs(ours) == _environ_pairs(theirs)
+
+
+def _environ_pairs(headers) -> list[tuple[str, str]]:
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.headers = headers
+    return [(key, " ".join(value.split())) for key, value in WSGIHandler._headers(holder)]
+
+
+def test_folded_lines_reach_the_environ_joined(live):
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    live.server.application = app
+    answer = request(live.port, "GET", "/outside", headers={"X-Folded": "first\r\n  second",
+                                                             "X-Dup": "one"})
+    assert answer.status == 200
+    assert seen["HTTP_X_FOLDED"].split() == ["first", "second"]
+    assert seen["HTTP_X_DUP"] == "one"
+
+
+def test_delete_drops_every_line_of_a_header():
+    headers = RequestHeaders.read(io.BytesIO(
+        b"Content-Length: 3\r\nX-A: 1\r\ncontent-length: 4\r\n  folded\r\n\r\n"))
+    del headers["Content-Length"]
+    assert headers.get("content-length") is None
+    assert list(headers.headers) == ["X-A: 1\r\n"]
+    with pytest.raises(KeyError):
+        del headers["content-length"]
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"GET /socket.io/1/ HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n", "Invalid header"),
+    (b"GET /socket.io/1/ HTTP/1.1\r\n folded first\r\nHost: a\r\n\r\n", "Invalid header"),
+    (b"GET /socket.io/1/ HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i
+                                                 for i in range(MAX_HEADERS + 1)) + b"\r\n",
+     "more than"),
+    (b"GET /socket.io/1/ HTTP/1.1\r\nX-Long: " + b"v" * 70000 + b"\r\n\r\n", "too long"),
+])
+def test_malformed_header_blocks_get_400(live, caplog, raw, reason):
+    answer = request(live.port, "GET", "/", raw=raw)
+    assert answer.status == 400
+    assert len(live.manager.sessions) == 0
+    assert request(live.port, "GET", "/socket.io/1/?t=1").status == 200  # still serving
+
+
+def test_chunked_post_body_is_read(live):
+    from .test_bad_input import PollingClient
+
+    client = PollingClient(live.port)
+    body = b'5:::{"name":"echo","args":["chunked"]}'
+    raw = (f"POST {client.path} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+           f"Content-Length: 999\r\nConnection: close\r\n\r\n{len(body):x}\r\n").encode() + \
+        body + b"\r\n0\r\n\r\n"
+    assert request(live.port, "POST", client.path, raw=raw).body == b"1"
+    assert client.poll() == ['5:::{"name":"echo","args":["chunked"]}']
