@@ -30,6 +30,7 @@ from ..protocol import (
     multipart_part,
 )
 from ..session import SessionState
+from .ending import finish_writer, shutdown_quietly
 from .polling import decode_text_body
 from .websocket import FLUSH_GRACE
 
@@ -197,18 +198,10 @@ class StreamingHTTPTransport:
         return True
 
     def _finish_writer(self) -> None:
-        writer = self._writer
-        if writer is None:
-            return
-        writer.join(timeout=1.0)
-        if not writer.dead:
-            writer.kill(block=True, timeout=1.0)
+        finish_writer(self._writer)
 
     def _shutdown(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shutdown_quietly(self.sock)
 
     def _arm_grace(self) -> None:
         """Cut the connection after FLUSH_GRACE if the writer cannot finish (peer not reading)."""

@@ -23,6 +23,7 @@ from geventwebsocket.exceptions import ProtocolError as GeventWebSocketProtocolE
 from geventwebsocket.websocket import Header, WebSocket
 
 from ..session import SessionState
+from .ending import finish_writer, shutdown_quietly
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -346,12 +347,7 @@ class WebSocketTransport:
             self._writer = None
 
     def _finish_writer(self) -> None:
-        writer = self._writer
-        if writer is None:
-            return
-        writer.join(timeout=1.0)
-        if not writer.dead:
-            writer.kill(block=True, timeout=1.0)
+        finish_writer(self._writer)
 
     def _send_close(self, code: int) -> None:
         """Send one close frame carrying ``code`` (gevent-websocket's close() drops it)."""
@@ -365,10 +361,7 @@ class WebSocketTransport:
             pass
 
     def _shutdown(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shutdown_quietly(self.sock)
 
     def ready_for_volatile(self) -> bool:
         """True unless the peer does not keep up (a writer greenlet exists only while the
