@@ -22,8 +22,11 @@ MAX_HEADERS = 100
 class RequestHeaders:
     """The header lines of one request, looked up case-insensitively.
 
-    The first value of a repeated header wins (as ``email.message.Message.get``); the raw
-    lines, folded continuations included, are what gevent turns into the environ.
+    The first value of a repeated header wins (as ``email.message.Message.get``); the
+    lines are what gevent turns into the environ. A folded line (obs-fold) is joined to
+    the one before with a space, as RFC 9112 allows, so no value holds a line break that
+    could reach a response header (``Origin`` is echoed by CORS answers); a bare CR or a
+    NUL makes the block malformed.
     ``status`` is non-empty for a malformed header block, which gevent answers with 400.
     """
 
@@ -47,9 +50,14 @@ class RequestHeaders:
             if len(lines) >= MAX_HEADERS:
                 return cls([], f"got more than {MAX_HEADERS} headers")
             text = line.decode("latin-1").rstrip("\r\n")
-            if ":" not in text and text[:1] not in (" ", "\t"):
-                return cls([], "Invalid header line")
-            if text[:1] in (" ", "\t") and not lines:
+            if "\r" in text or "\x00" in text:
+                return cls([], "Invalid header line")  # a bare CR would split it later
+            if text[:1] in (" ", "\t"):  # obs-fold: joined to the previous line by a space
+                if not lines:
+                    return cls([], "Invalid header line")
+                lines[-1] = lines[-1].rstrip() + " " + text.strip()
+                continue
+            if ":" not in text:
                 return cls([], "Invalid header line")
             lines.append(text)
 
@@ -58,8 +66,6 @@ class RequestHeaders:
         if index is None:
             index = {}
             for line in self.lines:
-                if line[:1] in (" ", "\t"):
-                    continue  # a folded continuation: only the raw lines carry it
                 name, _, value = line.partition(":")
                 index.setdefault(name.strip().lower(), value.strip())
             self._index = index
@@ -81,17 +87,8 @@ class RequestHeaders:
         lowered = name.lower()
         if lowered not in self._lookup():
             raise KeyError(name)
-        kept: list[str] = []
-        dropping = False
-        for line in self.lines:
-            if line[:1] in (" ", "\t"):
-                if not dropping:
-                    kept.append(line)
-                continue
-            dropping = line.partition(":")[0].strip().lower() == lowered
-            if not dropping:
-                kept.append(line)
-        self.lines = kept
+        self.lines = [line for line in self.lines
+                      if line.partition(":")[0].strip().lower() != lowered]
         self._index = None
 
     @property
