@@ -16,7 +16,7 @@ import gevent
 
 from .exceptions import AckTimeout
 
-__all__ = ["AckRegistry", "accepts_arguments"]
+__all__ = ["AckRegistry", "accepts_arguments", "ack_args", "NO_ACK"]
 
 log = logging.getLogger("geventsio.acks")
 
@@ -131,3 +131,23 @@ def accepts_arguments(fn: Callable[..., Any]) -> bool:
         return True
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
                for p in params)
+
+
+class _NoAck:
+    """Marker returned by a namespace when no data ack may be sent (the handler failed)."""
+
+    def __repr__(self) -> str:
+        return "NO_ACK"
+
+
+NO_ACK = _NoAck()
+
+
+def ack_args(result: Any) -> tuple[Any, ...]:
+    """A handler's return value as the arguments of a data ack: ``None`` -> none, a tuple
+    -> several, anything else -> one."""
+    if result is None:
+        return ()
+    if isinstance(result, tuple):
+        return result
+    return (result,)

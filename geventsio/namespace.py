@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import gevent
 from gevent.pool import Group
 
-from .acks import AckRegistry
+from .acks import NO_ACK, AckRegistry
 from .emitter import Emitter
 from .exceptions import AckTimeout
 from .protocol import (
@@ -30,7 +30,6 @@ from .protocol import (
     MessagePacket,
     encode_packet,
 )
-from .session import NO_ACK
 
 if TYPE_CHECKING:
     from .session import Session

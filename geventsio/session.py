@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
 
+from .acks import NO_ACK, ack_args
 from .exceptions import InvalidStateError, ProtocolError
 from .outbox import Outbox
 from .protocol import (
@@ -263,7 +264,7 @@ class Session:
         finally:
             self._dispatching -= 1
         if packet.id is not None and packet.data_ack and result is not NO_ACK:
-            self.send_packet(AckPacket(packet.id, _ack_args(result), packet.endpoint))
+            self.send_packet(AckPacket(packet.id, ack_args(result), packet.endpoint))
 
     def _on_ack(self, packet: AckPacket) -> None:
         namespace = self.namespaces.get(packet.endpoint)
@@ -396,25 +397,6 @@ class Session:
             timer.stop()
             timer.close()
             setattr(self, name, None)
-
-
-class _NoAck:
-    """Marker returned by a namespace when no data ack may be sent (the handler failed)."""
-
-    def __repr__(self) -> str:
-        return "NO_ACK"
-
-
-NO_ACK = _NoAck()
-
-
-def _ack_args(result: Any) -> tuple[Any, ...]:
-    """A handler's return value as the arguments of a data ack."""
-    if result is None:
-        return ()
-    if isinstance(result, tuple):
-        return result
-    return (result,)
 
 
 _DISPATCH: dict[type, Callable[[Session, Any], None]] = {
