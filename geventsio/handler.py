@@ -364,8 +364,6 @@ class SocketIOHandler(HTTPAnswers):
         return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
 
 
-
-
 def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
     """The environ the application sees when it binds a session: an ordinary GET/POST.
 

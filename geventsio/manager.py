@@ -126,9 +126,6 @@ class Manager:
     def _put(session: Session, text: str, volatile: bool) -> bool:
         return session.put_volatile(text) if volatile else session.put(text)
 
-    def clients(self, endpoint: str, room: str | None = None) -> list[str]:
-        """The sids joined to ``endpoint`` (and to ``room`` of it, if given)."""
-        return list(self.index.targets(endpoint, None if room is None else (room,)))
 
     def close_all(self, reason: str = "server shutdown", notify: bool = False) -> None:
         """Close every session (the server is stopping); ``notify`` sends each ``0::``."""

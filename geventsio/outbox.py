@@ -46,11 +46,12 @@ class Outbox:
     def take_all(self) -> list[str]:
         """Everything queued right now, in order; the queue is left empty."""
         items = self._items
-        if items:
-            self._items = []
         if self._ready is not None:
             self._ready.clear()
-        return items if items else []
+        if not items:
+            return []
+        self._items = []
+        return items
 
     def listen(self, listener: Callable[[], None] | None) -> None:
         """Call ``listener()`` (no blocking allowed) whenever packets arrive; None stops."""

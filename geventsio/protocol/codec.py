@@ -12,9 +12,10 @@ type, found in one table, handles the data part. Examples: ``1::/chat``, ``3:2::
 
 The JSON functions used by every wire format live here too (:func:`json_dumps`,
 :func:`json_loads`), chosen once at import: orjson when installed (the ``fast`` extra),
-the stdlib otherwise, with the same output (see :data:`JSON_BACKEND`). :func:`json_dumps` writes what JavaScript's ``JSON.stringify`` writes for the same
-value: compact, non-ASCII raw, ``/`` raw, control characters and lone surrogates escaped
-(floats keep Python's spelling, ``1.0`` or ``1e-07``, which ``JSON.parse`` reads the same).
+the stdlib otherwise, with the same output (see :data:`JSON_BACKEND`).
+:func:`json_dumps` writes what JavaScript's ``JSON.stringify`` writes for the same value:
+compact, non-ASCII raw, ``/`` raw, control characters and lone surrogates escaped (floats
+keep Python's spelling, ``1.0`` or ``1e-07``, which ``JSON.parse`` reads the same).
 
 Decoding raises :class:`~geventsio.exceptions.ProtocolError` and nothing else for bad input.
 Nothing is cached and no input is mutated.
