@@ -12,9 +12,8 @@ import inspect
 import logging
 from typing import Any, Callable
 
-import gevent
-
 from .exceptions import AckTimeout
+from .timers import HubTimer
 
 __all__ = ["AckRegistry", "accepts_arguments", "ack_args", "NO_ACK"]
 
@@ -37,7 +36,6 @@ class _Pending:
         self.event = event
 
     def stop(self) -> None:
-        self.timer.stop()
         self.timer.close()
 
 
@@ -67,8 +65,7 @@ class AckRegistry:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self._counter += 1
         ack_id = self._counter
-        timer = gevent.get_hub().loop.timer(timeout)
-        timer.start(self._expired, ack_id, timeout)
+        timer = HubTimer.started(timeout, self._expired, ack_id, timeout)
         accepts = accepts_arguments(callback)
         self._pending[ack_id] = _Pending(callback, accepts, timer, on_timeout, event)
         return ack_id, accepts
@@ -99,7 +96,7 @@ class AckRegistry:
         pending = self._pending.pop(ack_id, None)
         if pending is None:
             return
-        pending.timer.close()
+        pending.stop()
         log.info("%r: no ack for %r (ack %d) within %gs; callback dropped",
                  self.owner, pending.event, ack_id, timeout)
         if pending.on_timeout is not None:

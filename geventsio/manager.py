@@ -18,6 +18,7 @@ from .protocol import new_sid
 from .rooms import RoomIndex
 from .session import Session
 from .storage import ClientStore, MemoryStore
+from .timers import HubTimer
 
 __all__ = ["Manager"]
 
@@ -38,7 +39,7 @@ class Manager:
         self.store: ClientStore = store if store is not None else MemoryStore()
         self.greenlets = Group()
         #: Last words for polling clients kicked between two polls: sid -> (payload, timer).
-        self.farewells: dict[str, tuple[str, Any]] = {}
+        self.farewells: dict[str, tuple[str, HubTimer]] = {}
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -70,8 +71,7 @@ class Manager:
         as ``7:::1+0`` ("not handshaken") and reconnect; it is kept ``close_timeout``.
         """
         self.drop_farewell(sid)
-        timer = gevent.get_hub().loop.timer(self.config.close_timeout)
-        timer.start(self.drop_farewell, sid)
+        timer = HubTimer.started(self.config.close_timeout, self.drop_farewell, sid)
         self.farewells[sid] = (payload, timer)
 
     def take_farewell(self, sid: str) -> str | None:
@@ -86,7 +86,6 @@ class Manager:
         """Forget a kept farewell and stop its timer."""
         found = self.farewells.pop(sid, None)
         if found is not None:
-            found[1].stop()
             found[1].close()
 
     def spawn(self, fn: Callable[..., Any], *args: Any) -> gevent.Greenlet:

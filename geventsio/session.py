@@ -19,8 +19,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-import gevent
-
 from .acks import NO_ACK, ack_args
 from .exceptions import InvalidStateError, ProtocolError
 from .outbox import Outbox
@@ -40,6 +38,7 @@ from .protocol import (
     encode_packet,
     encode_payload,
 )
+from .timers import HubTimer
 
 if TYPE_CHECKING:
     from .config import ServerConfig
@@ -102,9 +101,11 @@ class Session:
         self.close_reason: str | None = None
         self._last_seen = time.monotonic()
         self._dispatching = 0
-        self._heartbeat_timer: Any = None
-        self._close_timer: Any = None
-        self._start_close_timer()
+        self._heartbeat_timer: HubTimer | None = None
+        #: Counts close_timeout from the last detach (or the handshake); stopped while a
+        #: transport is attached. One per session, really restarted on every detach.
+        self._close_timer: HubTimer | None = HubTimer.started(
+            self.config.close_timeout, self._on_close_timeout)
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} {self.state.value}>"
@@ -138,7 +139,7 @@ class Session:
         if previous is not None and previous is not transport:
             previous.replaced()
         if self._close_timer is not None:
-            self._close_timer.stop()  # kept for the next detach: no new timer per poll
+            self._close_timer.stop()  # kept for the next detach, which restarts it
         self._last_seen = time.monotonic()
         if transport.streaming:
             self._start_heartbeats()
@@ -169,8 +170,8 @@ class Session:
             return
         if final:
             self.close("transport closed", notify=False)
-        else:
-            self._start_close_timer()
+        elif self._close_timer is not None:
+            self._close_timer.restart()
 
     # -- outbound ----------------------------------------------------------------------
     def put(self, text: str) -> bool:
@@ -361,26 +362,14 @@ class Session:
             self.manager.keep_farewell(self.sid, encode_payload(self.outbox.take_all()))
 
     # -- timers ------------------------------------------------------------------------
-    def _start_close_timer(self) -> None:
-        if self.state is SessionState.CLOSED:
-            return
-        timer = self._close_timer
-        if timer is None:
-            timer = self._close_timer = gevent.get_hub().loop.timer(self.config.close_timeout)
-        else:
-            timer.stop()
-        timer.start(self._on_close_timeout)
-
     def _on_close_timeout(self) -> None:
         self._stop_timer("_close_timer")
         self.manager.spawn(self.close, "close timeout", False)
 
     def _start_heartbeats(self) -> None:
         self._stop_timer("_heartbeat_timer")
-        interval = self.config.heartbeat_interval
-        timer = gevent.get_hub().loop.timer(interval, interval)
-        timer.start(self._on_heartbeat_tick)
-        self._heartbeat_timer = timer
+        self._heartbeat_timer = HubTimer.started(
+            self.config.heartbeat_interval, self._on_heartbeat_tick, repeat=True)
 
     def _on_heartbeat_tick(self) -> None:
         silent_for = time.monotonic() - self._last_seen
@@ -394,7 +383,6 @@ class Session:
     def _stop_timer(self, name: str) -> None:
         timer = getattr(self, name)
         if timer is not None:
-            timer.stop()
             timer.close()
             setattr(self, name, None)
 

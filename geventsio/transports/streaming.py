@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import gevent
 
@@ -30,6 +30,7 @@ from ..protocol import (
     multipart_part,
 )
 from ..session import SessionState
+from ..timers import HubTimer
 from .ending import finish_writer, shutdown_quietly
 from .polling import decode_text_body
 from .websocket import FLUSH_GRACE
@@ -69,8 +70,8 @@ class StreamingHTTPTransport:
         self._closing = False  # no more writes: the connection or the session is ending
         self._replaced = False  # another transport owns the outbox now
         self._writing = False  # the writer is inside sendall
-        self._grace_timer: Any = None
-        self._abandon_timer: Any = None
+        self._grace_timer: HubTimer | None = None
+        self._abandon_timer: HubTimer | None = None
         self._writer: gevent.Greenlet | None = None
 
     # -- how the body looks (subclasses) -----------------------------------------------
@@ -136,7 +137,6 @@ class StreamingHTTPTransport:
             self._finish_writer()
             self._shutdown()
             if self._grace_timer is not None:
-                self._grace_timer.stop()
                 self._grace_timer.close()
             self._end_abandoned_session_later()
 
@@ -146,14 +146,13 @@ class StreamingHTTPTransport:
         session = self.session
         if session.transport is not None or session.state is SessionState.CLOSED:
             return
-        timer = self._abandon_timer = gevent.get_hub().loop.timer(
-            min(GOODBYE_GRACE, session.config.close_timeout / 2))
-        timer.start(self._on_abandoned)
+        self._abandon_timer = HubTimer.started(
+            min(GOODBYE_GRACE, session.config.close_timeout / 2), self._on_abandoned)
 
     def _on_abandoned(self) -> None:
-        self._abandon_timer.stop()
-        self._abandon_timer.close()
-        self._abandon_timer = None
+        if self._abandon_timer is not None:
+            self._abandon_timer.close()
+            self._abandon_timer = None
         session = self.session
         if session.transport is None and session.state is not SessionState.CLOSED:
             session.manager.spawn(session.close, "transport closed", False)
@@ -206,8 +205,7 @@ class StreamingHTTPTransport:
     def _arm_grace(self) -> None:
         """Cut the connection after FLUSH_GRACE if the writer cannot finish (peer not reading)."""
         if self._grace_timer is None:
-            self._grace_timer = gevent.get_hub().loop.timer(FLUSH_GRACE)
-            self._grace_timer.start(self._shutdown)
+            self._grace_timer = HubTimer.started(FLUSH_GRACE, self._shutdown)
 
     # -- what the session calls --------------------------------------------------------
     def ready_for_volatile(self) -> bool:

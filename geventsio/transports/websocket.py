@@ -23,6 +23,7 @@ from geventwebsocket.exceptions import ProtocolError as GeventWebSocketProtocolE
 from geventwebsocket.websocket import Header, WebSocket
 
 from ..session import SessionState
+from ..timers import HubTimer
 from .ending import finish_writer, shutdown_quietly
 
 if TYPE_CHECKING:
@@ -239,7 +240,7 @@ class WebSocketTransport:
         self._closing = False
         self._close_sent = False
         self._flush_scheduled = False
-        self._grace_timer: Any = None
+        self._grace_timer: HubTimer | None = None
         self._writer: gevent.Greenlet | None = None
 
     def run(self) -> None:
@@ -260,7 +261,6 @@ class WebSocketTransport:
             self._finish_writer()
             self._shutdown()
             if self._grace_timer is not None:
-                self._grace_timer.stop()
                 self._grace_timer.close()
 
     def _read_loop(self) -> None:
@@ -384,8 +384,7 @@ class WebSocketTransport:
         self._closing = True
         self._on_packets()
         if self._grace_timer is None:
-            self._grace_timer = gevent.get_hub().loop.timer(FLUSH_GRACE)
-            self._grace_timer.start(self._shutdown)
+            self._grace_timer = HubTimer.started(FLUSH_GRACE, self._shutdown)
 
 
 def _raw_send_of(sock: Any) -> Any:
