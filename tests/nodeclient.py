@@ -43,7 +43,8 @@ Command vocabulary (``op``; ``ns`` defaults to ``''``):
 
 * ``connect`` {client, url, transport ('websocket'|'xhr-polling'), reconnect
   (false), options ({} extra ``io.connect`` options), query (string),
-  packets (true: report raw packets)}.  Reusing a client id is allowed once
+  packets (true: report raw packets)}.  Test-only option ``'poll gap'`` (ms,
+  in ``options``): the xhr-polling client waits that long before each new poll.  Reusing a client id is allowed once
   the old socket is disconnected or dropped.
 * ``of`` {client, ns, rejoin}: ``socket.of(ns)``.  0.9.16 keeps the
   namespace object after a namespace disconnect, so a second ``of`` sends

@@ -8,10 +8,15 @@ client would send (malformed packets, oversize bodies, bad frames).
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import socket
 import struct
 from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from geventsio.protocol import decode_payload, json_dumps
 
 
 @dataclass
@@ -193,3 +198,60 @@ class RawWebSocket:
             self.sock.close()
         except OSError:
             pass
+
+
+# -- jsonp-polling ----------------------------------------------------------------------
+
+JSONP_BODY = re.compile(r'io\.j\[(\d+)\]\(("(?:[^"\\\n\r\u2028\u2029]|\\.)*")\);', re.S)
+
+
+def jsonp_payload(body: str, index: int) -> str:
+    """The payload of a jsonp answer, checking it is one call with one string literal."""
+    match = JSONP_BODY.fullmatch(body)
+    assert match, body
+    assert int(match.group(1)) == index
+    return json.loads(match.group(2))
+
+
+def form_body(payload: str) -> bytes:
+    return b"d=" + quote(json_dumps(payload), safe="").encode("ascii")
+
+
+class JsonpClient:
+    """A raw jsonp-polling client: script GETs and form POSTs."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sid = handshake(port)
+        self.path = f"/socket.io/1/jsonp-polling/{self.sid}"
+        self.index = 0
+
+    def poll(self) -> list[str]:
+        response = request(self.port, "GET", f"{self.path}?t=1&i={self.index}")
+        assert response.status == 200, response
+        assert response.headers["content-type"] == "text/javascript; charset=UTF-8"
+        assert response.headers["x-xss-protection"] == "0"
+        packets = decode_payload(jsonp_payload(response.text, self.index))
+        self.index += 1
+        return packets
+
+    def post(self, payload: str):
+        return request(self.port, "POST", f"{self.path}?t=1&i={self.index}", form_body(payload),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+class XhrClient:
+    """A raw xhr-polling client with the same calls as :class:`JsonpClient`."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sid = handshake(port)
+        self.path = f"/socket.io/1/xhr-polling/{self.sid}"
+
+    def poll(self) -> list[str]:
+        response = request(self.port, "GET", f"{self.path}?t=1")
+        assert response.status == 200, response
+        return decode_payload(response.text)
+
+    def post(self, payload: str):
+        return request(self.port, "POST", f"{self.path}?t=1", payload.encode("utf-8"))

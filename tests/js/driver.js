@@ -33,6 +33,20 @@ console.log = console.info = console.debug = function () {
 
 var sio = require('socket.io-client');
 
+// Test-only option 'poll gap' (ms): an xhr-polling client that waits this long before
+// each new poll, as a slow network or a busy page does. The library's own request code
+// still makes every poll; only its start is delayed.
+(function spacePolls() {
+  var proto = sio.Transport['xhr-polling'].prototype;
+  var get = proto.get;
+  proto.get = function () {
+    var self = this;
+    var gap = self.socket && self.socket.options && self.socket.options['poll gap'];
+    if (!gap) return get.apply(self, arguments);
+    setTimeout(function () { get.call(self); }, gap);
+  };
+})();
+
 var LIFECYCLE = {
   connect: true, disconnect: true, error: true, connecting: true,
   connect_failed: true, reconnect: true, reconnecting: true,
