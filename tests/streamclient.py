@@ -47,13 +47,18 @@ class StreamingResponse:
         return data[:-2]
 
     def chunks_until(self, predicate, limit: int = 200) -> list[bytes]:
-        """Read chunks until one satisfies ``predicate``; all of them, that one last."""
+        """Read chunks until one satisfies ``predicate``; all of them, that one last.
+
+        Fails if the response ends (or ``limit`` chunks pass) before a chunk matches.
+        """
         seen = []
         for _ in range(limit):
             chunk = self.next_chunk()
             seen.append(chunk)
-            if predicate(chunk) or self.ended:
+            if predicate(chunk):
                 return seen
+            if self.ended:
+                raise AssertionError(f"the response ended before a matching chunk: {seen[-5:]!r}")
         raise AssertionError(f"no matching chunk in {seen[-5:]!r}")
 
     def at_eof(self) -> bool:
