@@ -20,8 +20,9 @@ from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
 from geventwebsocket.exceptions import FrameTooLargeException, WebSocketError
 from geventwebsocket.exceptions import ProtocolError as GeventWebSocketProtocolError
-from geventwebsocket.websocket import Header, WebSocket
+from geventwebsocket.websocket import WebSocket
 
+from ..fairness import TurnTaker
 from ..session import SessionState
 from ..timers import HubTimer
 from .ending import finish_writer, shutdown_quietly
@@ -93,8 +94,12 @@ def encode_text_frames(texts: list[str]) -> bytes:
 
 def close_frame(code: int) -> bytes:
     """An unmasked server close frame carrying status ``code``."""
-    return bytes(Header.encode_header(True, WebSocket.OPCODE_CLOSE, b"", 2, 0)) + code.to_bytes(
-        2, "big")
+    return _control_frame(WebSocket.OPCODE_CLOSE, code.to_bytes(2, "big"))
+
+
+def _control_frame(opcode: int, payload: bytes) -> bytes:
+    """An unmasked, final control frame (payloads of control frames are <= 125 bytes)."""
+    return bytes((0x80 | opcode, len(payload))) + payload
 
 
 class LimitedWebSocket(WebSocket):
@@ -105,12 +110,18 @@ class LimitedWebSocket(WebSocket):
     nothing; the connection is closed with 1009.
     """
 
-    __slots__ = ("max_size", "message_size")
+    __slots__ = ("max_size", "message_size", "on_ping", "close_code", "_turns")
 
     def __init__(self, environ: dict[str, Any], stream: Any, handler: Any, max_size: int) -> None:
         super().__init__(environ, stream, handler)
         self.max_size = max_size
         self.message_size = 0
+        #: Called with each ping's payload; the transport writes the pong in order with
+        #: its other frames (never in the middle of one).
+        self.on_ping: Any = None
+        #: The status code of the peer's close frame, once one arrived.
+        self.close_code: int | None = None
+        self._turns = TurnTaker()
 
     def read_message(self) -> str | bytes | None:
         """The next whole message (text as str, binary as bytes); None after a close frame.
@@ -131,12 +142,13 @@ class LimitedWebSocket(WebSocket):
                 if opcode is None:
                     raise WebSocketError("a continuation frame with no message to continue")
             elif frame_opcode == WebSocket.OPCODE_PING:
-                self.handle_ping(Header(fin, frame_opcode, 0, len(payload)), payload)
+                if self.on_ping is not None:
+                    self.on_ping(payload)
                 continue
             elif frame_opcode == WebSocket.OPCODE_PONG:
                 continue
             elif frame_opcode == WebSocket.OPCODE_CLOSE:
-                self.handle_close(Header(fin, frame_opcode, 0, len(payload)), payload)
+                self.close_code = _close_code_of(payload)
                 return None
             else:
                 raise WebSocketError(f"unknown frame opcode {frame_opcode}")
@@ -153,6 +165,7 @@ class LimitedWebSocket(WebSocket):
         at most, no struct, no object per frame), and an oversize frame is refused from
         its header, before its payload is read.
         """
+        self._turns.tick()  # a flood of buffered frames must not hold the hub
         read = self.stream.read
         head = read(2)
         if len(head) != 2:
@@ -201,6 +214,24 @@ class LimitedWebSocket(WebSocket):
             raise _FrameTooLarge(max(self.message_size, length), self.max_size)
 
 
+def _close_code_of(payload: bytes) -> int:
+    """The status code of a peer's close frame (1000 when it carries none); raises
+    WebSocketError for a malformed one (a 1-byte body, a code peers may not send, a
+    reason that is not UTF-8)."""
+    if not payload:
+        return 1000
+    if len(payload) < 2:
+        raise WebSocketError(f"close frame with a 1-byte body: {payload!r}")
+    code = int.from_bytes(payload[:2], "big")
+    if not (1000 <= code <= 1011 and code not in (1004, 1005, 1006) or 3000 <= code <= 4999):
+        raise WebSocketError(f"close frame with code {code}, which a peer may not send")
+    try:
+        payload[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebSocketError("close frame whose reason is not UTF-8") from None
+    return code
+
+
 class _FrameTooLarge(WebSocketError):
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(f"websocket message of {length} bytes exceeds the limit of {limit}")
@@ -228,7 +259,7 @@ class WebSocketTransport:
     streaming = True
 
     __slots__ = ("session", "ws", "sock", "_raw_send", "_closing", "_close_sent",
-                 "_flush_scheduled", "_grace_timer", "_writer")
+                 "_close_code", "_pong", "_flush_scheduled", "_grace_timer", "_writer")
 
     def __init__(self, session: "Session", ws: LimitedWebSocket, sock: socket.socket) -> None:
         self.session = session
@@ -239,6 +270,8 @@ class WebSocketTransport:
         self._raw_send: Any = _raw_send_of(sock)
         self._closing = False
         self._close_sent = False
+        self._close_code = 1000  # what our close frame will say
+        self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
         self._grace_timer: HubTimer | None = None
         self._writer: gevent.Greenlet | None = None
@@ -247,6 +280,7 @@ class WebSocketTransport:
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
         _no_delay(self.sock)
+        self.ws.on_ping = self._queue_pong
         session.outbox.listen(self._on_packets)
         session.attach(self)
         self._on_packets()  # "1::" was queued before anyone listened
@@ -283,7 +317,8 @@ class WebSocketTransport:
             except Exception as exc:  # gevent-websocket's own ProtocolError and kin
                 log.info("session %s: bad websocket frame: %r", session.sid, exc)
                 return
-            if message is None:  # close frame
+            if message is None:  # close frame: ours will echo its code
+                self._close_code = self.ws.close_code or 1000
                 return
             if not isinstance(message, str):
                 log.warning("session %s: binary frame refused (protocol 1 is text)", session.sid)
@@ -321,14 +356,27 @@ class WebSocketTransport:
         elif self._close_sent:
             self._shutdown()
 
+    def _queue_pong(self, payload: bytes) -> None:
+        """Answer a ping: the pong goes out with the next write, between whole frames.
+
+        Only the latest ping is answered if several arrive before a write (RFC 6455
+        5.5.3 allows it), so a client that pings without reading grows nothing.
+        """
+        self._pong = _control_frame(WebSocket.OPCODE_PONG, payload)
+        self._on_packets()
+
     def _pending_bytes(self) -> bytes:
-        """Frames for everything queued, plus the close frame once the session has ended."""
+        """The pending pong, frames for everything queued, and the close frame once the
+        session has ended: every write of this connection is made of whole frames."""
         texts = self.session.outbox.take_all()
         data = encode_text_frames(texts) if texts else b""
+        pong, self._pong = self._pong, None
+        if pong is not None:
+            data = pong + data
         if self.session.state is SessionState.CLOSED and not self._close_sent:
             self._close_sent = True
             self.ws.closed = True
-            data += close_frame(1000)
+            data += close_frame(self._close_code)
         return data
 
     def _write_loop(self, data: bytes) -> None:
@@ -350,15 +398,9 @@ class WebSocketTransport:
         finish_writer(self._writer)
 
     def _send_close(self, code: int) -> None:
-        """Send one close frame carrying ``code`` (gevent-websocket's close() drops it)."""
-        if self._close_sent:
-            return
-        self._close_sent = True
-        self.ws.closed = True
-        try:
-            self.sock.sendall(close_frame(code))
-        except OSError:  # the peer may already be gone
-            pass
+        """Make the close frame that ends this connection carry ``code``; it is written
+        after whatever frame is being written, as the session ends."""
+        self._close_code = code
 
     def _shutdown(self) -> None:
         shutdown_quietly(self.sock)
