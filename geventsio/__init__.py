@@ -11,6 +11,7 @@ from .exceptions import (
     ErrorReason,
     GeventSIOError,
     InvalidStateError,
+    LimitExceeded,
     ProtocolError,
 )
 from .namespace import BaseNamespace
@@ -29,5 +30,6 @@ __all__ = [
     "ErrorReason",
     "ErrorAdvice",
     "AckTimeout",
+    "LimitExceeded",
     "__version__",
 ]

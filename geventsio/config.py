@@ -45,6 +45,17 @@ class ServerConfig:
     max_packets_per_payload: int = 1000
     #: Most packets waiting for a slow client before it is disconnected.
     max_queue: int = 10_000
+    #: Most bytes (UTF-8 of the encoded packets) waiting for one client before it is
+    #: disconnected; volatile packets are dropped instead of queued past it.
+    max_buffer_bytes: int = 4 * 1024 * 1024
+    #: Per-client caps (see docs/security.md): rooms one client may be in per namespace,
+    #: the longest room name, values one client may store and their total size (JSON
+    #: bytes of key and value), and callbacks waiting for one client's acks per namespace.
+    max_rooms_per_client: int = 1000
+    max_room_name_length: int = 256
+    max_store_keys: int = 1000
+    max_store_bytes: int = 1024 * 1024
+    max_pending_acks: int = 1000
     #: Seconds a callback given to ``emit``/``send`` waits for the client's ack before
     #: it is dropped (``timeout=`` per call overrides it).
     ack_timeout: float = 60.0
@@ -71,7 +82,9 @@ class ServerConfig:
         port = self.policy_port
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"policy_port must be a port number, got {port!r}")
-        for name in ("max_body_size", "max_packets_per_payload", "max_queue"):
+        for name in ("max_body_size", "max_packets_per_payload", "max_queue",
+                     "max_buffer_bytes", "max_rooms_per_client", "max_room_name_length",
+                     "max_store_keys", "max_store_bytes", "max_pending_acks"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
 

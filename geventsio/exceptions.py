@@ -9,6 +9,8 @@
      ├── InvalidStateError        a session was asked to move to a state it cannot reach
      ├── AckTimeout               handed to ``on_timeout`` when a client never answered
      │                            an ack in time (never raised)
+     ├── LimitExceeded            a per-client limit of the server (rooms, room-name
+     │                            length, stored values, pending acks) would be passed
      └── ConfigurationError       the server or a namespace was set up wrongly (raised at
                                   start-up, never because of client input)
 
@@ -29,6 +31,7 @@ __all__ = [
     "InvalidStateError",
     "ConfigurationError",
     "AckTimeout",
+    "LimitExceeded",
 ]
 
 
@@ -97,3 +100,18 @@ class AckTimeout(GeventSIOError):
         self.event = event
         self.ack_id = ack_id
         self.timeout = timeout
+
+
+class LimitExceeded(GeventSIOError):
+    """A per-client limit of the server would be passed; nothing was changed.
+
+    Raised to the application code that asked (``join``, ``set``, ``emit`` with a
+    callback). When it escapes an ``on_<event>`` handler, the client gets an ``error``
+    event named ``limit_exceeded`` carrying the message. ``limit`` names the server
+    option (``max_rooms_per_client``, ...) and ``value`` is its setting.
+    """
+
+    def __init__(self, limit: str, value: int, message: str) -> None:
+        super().__init__(f"{message} (limit {limit}={value})")
+        self.limit = limit
+        self.value = value

@@ -212,6 +212,11 @@ class SocketIOHandler(HTTPAnswers):
         if session is None or session.state is SessionState.CLOSED:
             self._answer_unknown(cls, method, sid, index)
             return
+        if _held_by_websocket(session):
+            log.warning("%s %s for session %s, which a websocket holds, from %s: refused",
+                        method, name, sid, self.client_address)
+            self._answer_unknown(cls, method, "", index)
+            return
         if "disconnect" in query:
             self._end_on_request(session)
             return
@@ -362,6 +367,13 @@ class SocketIOHandler(HTTPAnswers):
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
+
+
+def _held_by_websocket(session: Session) -> bool:
+    """Whether a websocket (or flashsocket) carries ``session``: its packets are that
+    connection's alone, so no HTTP request may poll, post to or end it."""
+    transport = session.transport
+    return transport is not None and isinstance(transport, WebSocketTransport)
 
 
 def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:

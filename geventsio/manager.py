@@ -36,7 +36,8 @@ class Manager:
         #: Members of each namespace and room; kept current by sessions and namespaces.
         self.index = RoomIndex()
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
-        self.store: ClientStore = store if store is not None else MemoryStore()
+        self.store: ClientStore = store if store is not None else MemoryStore(
+            config.max_store_keys, config.max_store_bytes)
         self.greenlets = Group()
         #: Last words for polling clients kicked between two polls: sid -> (payload, timer).
         self.farewells: dict[str, tuple[str, HubTimer]] = {}

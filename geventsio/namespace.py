@@ -22,7 +22,8 @@ from gevent.pool import Group
 
 from .acks import NO_ACK, AckRegistry
 from .emitter import Emitter
-from .exceptions import AckTimeout
+from .exceptions import AckTimeout, LimitExceeded
+from .loglimit import first_traceback
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -123,12 +124,25 @@ class BaseNamespace:
 
     # -- rooms -------------------------------------------------------------------------
     def join(self, room: str) -> None:
-        """Put this client in ``room`` of this namespace (created on first join)."""
+        """Put this client in ``room`` of this namespace (created on first join).
+
+        Raises LimitExceeded for a name longer than ``max_room_name_length`` or a client
+        already in ``max_rooms_per_client`` rooms of this namespace.
+        """
         if not isinstance(room, str):
             raise TypeError(f"room names are strings, got {type(room).__name__}")
         if self._ended:
             return
-        self.socket.manager.index.join(self.ns_name, room, self.socket.sid)
+        config = self.socket.config
+        if len(room) > config.max_room_name_length:
+            raise LimitExceeded("max_room_name_length", config.max_room_name_length,
+                                f"a room name of {len(room)} characters")
+        index, sid = self.socket.manager.index, self.socket.sid
+        if (index.room_count(self.ns_name, sid) >= config.max_rooms_per_client
+                and sid not in index.room_members(self.ns_name, room)):
+            raise LimitExceeded("max_rooms_per_client", config.max_rooms_per_client,
+                                f"client {sid} is in too many rooms of {self.ns_name!r}")
+        index.join(self.ns_name, room, sid)
 
     def leave(self, room: str) -> None:
         """Take this client out of ``room``; nothing happens if it was not in it.
@@ -200,12 +214,18 @@ class BaseNamespace:
               quiet: bool = False) -> None:
         """Tell the client about an error with an ``error`` event (as gevent-socketio did).
 
-        ``quiet`` only logs it.
+        ``quiet`` only logs it. The log lines of one client are limited (a few per error
+        name per minute), since clients can cause errors at will.
         """
-        log.warning("%r: %s: %s", self, error_name, error_message)
+        self.socket.client_log(logging.WARNING, error_name, "%r: %s: %s", self, error_name,
+                               error_message)
         if not quiet:
-            packet = EventPacket("error", (error_name, error_message), self.ns_name, msg_id)
-            self.socket.put(encode_packet(packet))
+            self._send_error(error_name, error_message, msg_id)
+
+    def _send_error(self, error_name: str, error_message: str,
+                    msg_id: int | None = None) -> None:
+        packet = EventPacket("error", (error_name, error_message), self.ns_name, msg_id)
+        self.socket.put(encode_packet(packet))
 
     def disconnect(self, silent: bool = False) -> None:
         """Leave this namespace; on ``''`` end the whole session.
@@ -301,9 +321,14 @@ class BaseNamespace:
             return NO_ACK
         try:
             return method(*args)
-        except Exception:
-            log.exception("%r: handler %s raised", self, method_name)
-            self.error("handler_error", f'the server failed to handle "{what}"', quiet=False)
+        except LimitExceeded as exc:
+            self.error("limit_exceeded", str(exc))
+            return NO_ACK
+        except Exception as exc:
+            self.socket.client_log(logging.ERROR, "handler_error", "%r: handler %s raised %s: %s",
+                                   self, method_name, type(exc).__name__, exc,
+                                   exc_info=first_traceback(exc))
+            self._send_error("handler_error", f'the server failed to handle "{what}"')
             return NO_ACK
 
     def _connected(self) -> None:
@@ -329,8 +354,12 @@ class BaseNamespace:
             if on_timeout is not None:
                 raise TypeError("on_timeout needs a callback")
             return None, False
+        config = self.socket.config
+        if len(self._acks) >= config.max_pending_acks:
+            raise LimitExceeded("max_pending_acks", config.max_pending_acks,
+                                f"{len(self._acks)} callbacks already wait for acks of {self!r}")
         if timeout is None:
-            timeout = self.socket.config.ack_timeout
+            timeout = config.ack_timeout
         return self._acks.register(callback, timeout, on_timeout, event)
 
     def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:

@@ -19,26 +19,41 @@ from gevent.event import Event
 __all__ = ["Outbox"]
 
 
+def utf8_size(text: str) -> int:
+    """How many bytes ``text`` takes in UTF-8 (cheap for ASCII: no encoding)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 class Outbox:
-    """The bounded queue of encoded packets waiting for a transport to write them."""
+    """The bounded queue of encoded packets waiting for a transport to write them.
 
-    __slots__ = ("_items", "_ready", "_listener", "limit")
+    Two bounds: ``limit`` packets and ``max_bytes`` bytes of UTF-8 (what the packets
+    take on the wire, before framing). A broadcast's text is one object shared by every
+    recipient's queue, so it costs memory once but counts in each queue.
+    """
 
-    def __init__(self, limit: int) -> None:
+    __slots__ = ("_items", "_ready", "_listener", "limit", "max_bytes", "size")
+
+    def __init__(self, limit: int, max_bytes: int = 1 << 62) -> None:
         self._items: list[str] = []
         self._ready: Event | None = None  # made by the first wait() or wake()
         self._listener: Callable[[], None] | None = None
         self.limit = limit
+        self.max_bytes = max_bytes
+        #: UTF-8 bytes of the packets queued now.
+        self.size = 0
 
     def __len__(self) -> int:
         return len(self._items)
 
     def put(self, text: str) -> bool:
-        """Queue one packet; False (nothing queued) when the queue is full."""
+        """Queue one packet; False (nothing queued) when it would pass either bound."""
         items = self._items
-        if len(items) >= self.limit:
+        size = utf8_size(text)
+        if len(items) >= self.limit or self.size + size > self.max_bytes:
             return False
         items.append(text)
+        self.size += size
         if len(items) == 1:
             self._notify()
         return True
@@ -51,6 +66,7 @@ class Outbox:
         if not items:
             return []
         self._items = []
+        self.size = 0
         return items
 
     def listen(self, listener: Callable[[], None] | None) -> None:

@@ -73,6 +73,10 @@ class RoomIndex:
         """The sids in ``room`` of ``endpoint`` (a live view: copy it to keep it)."""
         return self._rooms.get((endpoint, room), _EMPTY)
 
+    def room_count(self, endpoint: str, sid: str) -> int:
+        """How many rooms of ``endpoint`` ``sid`` is in."""
+        return len(self._joined.get((endpoint, sid), _EMPTY))
+
     def rooms_of(self, endpoint: str, sid: str) -> frozenset[str]:
         """The rooms ``sid`` is in on ``endpoint``."""
         return frozenset(self._joined.get((endpoint, sid), _EMPTY))

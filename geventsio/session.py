@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .acks import NO_ACK, ack_args
 from .exceptions import InvalidStateError, ProtocolError
+from .fairness import TurnTaker
+from .loglimit import LogLimiter
 from .outbox import Outbox
 from .protocol import (
     AckPacket,
@@ -76,7 +78,7 @@ class Session:
     __slots__ = ("sid", "manager", "config", "handshake", "state", "outbox", "namespaces",
                  "session", "transport", "environ", "namespace_classes", "request",
                  "close_reason", "_last_seen", "_dispatching", "_heartbeat_timer",
-                 "_close_timer", "__weakref__")
+                 "_close_timer", "_overflowed", "_log_limit", "__weakref__")
 
     def __init__(
         self,
@@ -89,7 +91,7 @@ class Session:
         self.config: ServerConfig = manager.config
         self.handshake = handshake
         self.state = SessionState.HANDSHAKEN
-        self.outbox = Outbox(self.config.max_queue)
+        self.outbox = Outbox(self.config.max_queue, self.config.max_buffer_bytes)
         self.namespaces: dict[str, BaseNamespace] = {}
         #: gevent-socketio's per-process dict, shared by all namespaces of this client.
         self.session: dict[str, Any] = {}
@@ -101,6 +103,8 @@ class Session:
         self.close_reason: str | None = None
         self._last_seen = time.monotonic()
         self._dispatching = 0
+        self._overflowed = False  # the outbox overflowed once: the close is on its way
+        self._log_limit: LogLimiter | None = None  # made by the first client_log()
         self._heartbeat_timer: HubTimer | None = None
         #: Counts close_timeout from the last detach (or the handshake); stopped while a
         #: transport is attached. One per session, really restarted on every detach.
@@ -120,6 +124,18 @@ class Session:
     def connected(self) -> bool:
         """True while the session has not closed."""
         return self.state is not SessionState.CLOSED
+
+    def client_log(self, level: int, cause: str, message: str, *args: Any,
+                   exc_info: bool = False) -> None:
+        """Log a line this client caused (bad input, a handler that raised): at most a
+        few per ``cause`` per minute, so that no client can flood the log."""
+        limiter = self._log_limit
+        if limiter is None:
+            limiter = self._log_limit = LogLimiter()
+        suffix = limiter.check(cause)
+        if suffix is not None:
+            log.log(level, "session %s: " + message + "%s", self.sid, *args, suffix,
+                    exc_info=exc_info)
 
     # -- state -------------------------------------------------------------------------
     def _move_to(self, wanted: SessionState) -> None:
@@ -177,16 +193,19 @@ class Session:
     def put(self, text: str) -> bool:
         """Queue one encoded packet for this client; False if it was not queued.
 
-        Nothing is queued for a closed session. A client whose queue is full is
-        disconnected: packets are never dropped silently.
+        Nothing is queued for a closed session. A client whose queue is full (too many
+        packets or too many bytes waiting) is disconnected, once: packets are never
+        dropped silently.
         """
         if self.state is SessionState.CLOSED:
             return False
         if self.outbox.put(text):
             return True
-        log.warning("session %s: %d packets waiting, disconnecting slow client",
-                    self.sid, len(self.outbox))
-        self.manager.spawn(self.close, "outbox full", False)
+        if not self._overflowed:
+            self._overflowed = True
+            log.warning("session %s: %d packets (%d bytes) waiting, disconnecting slow client",
+                        self.sid, len(self.outbox), self.outbox.size)
+            self.manager.spawn(self.close, "outbox full", False)
         return False
 
     def put_volatile(self, text: str) -> bool:
@@ -212,9 +231,12 @@ class Session:
 
         Raises ProtocolError if the framing is malformed, before any packet of the payload
         is handled; a well-framed but malformed packet is answered by :meth:`receive`.
+        A long payload takes turns with the other connections (see geventsio.fairness).
         """
+        turns = TurnTaker()
         for packet_text in decode_payload(text, self.config.max_packets_per_payload):
             self.receive(packet_text)
+            turns.tick()
 
     def receive(self, text: str) -> None:
         """Decode and dispatch one packet; a malformed one is logged and answered.
@@ -225,7 +247,8 @@ class Session:
         try:
             packet = decode_packet(text)
         except ProtocolError as exc:
-            log.warning("session %s: malformed packet %.100r: %s", self.sid, text, exc)
+            self.client_log(logging.WARNING, "malformed_packet", "malformed packet %.100r: %s",
+                            text, exc)
             self._report_error("", "malformed_packet", exc.message)
             return
         self.dispatch(packet)
@@ -254,8 +277,8 @@ class Session:
     def _on_data(self, packet: Any) -> None:
         namespace = self.namespaces.get(packet.endpoint)
         if namespace is None:
-            log.warning("session %s: packet for namespace %r it has not joined",
-                        self.sid, packet.endpoint)
+            self.client_log(logging.WARNING, "not_joined",
+                            "packet for namespace %.100r it has not joined", packet.endpoint)
             return
         if packet.id is not None and not packet.data_ack:
             self.send_packet(AckPacket(packet.id, (), packet.endpoint))
@@ -265,7 +288,21 @@ class Session:
         finally:
             self._dispatching -= 1
         if packet.id is not None and packet.data_ack and result is not NO_ACK:
-            self.send_packet(AckPacket(packet.id, ack_args(result), packet.endpoint))
+            self._answer(packet, result)
+
+    def _answer(self, packet: Any, result: Any) -> None:
+        """Send a handler's return value as the data ack the client asked for; a value
+        JSON cannot encode is logged and reported to the client as an ``error`` event."""
+        try:
+            text = encode_packet(AckPacket(packet.id, ack_args(result), packet.endpoint))
+        except (TypeError, ValueError) as exc:
+            self.client_log(logging.WARNING, "unencodable_answer",
+                            "the answer to ack %d on %r cannot be sent: %s", packet.id,
+                            packet.endpoint, exc)
+            self._report_error(packet.endpoint, "handler_error",
+                               "the server could not encode its answer")
+            return
+        self.put(text)
 
     def _on_ack(self, packet: AckPacket) -> None:
         namespace = self.namespaces.get(packet.endpoint)
@@ -300,7 +337,8 @@ class Session:
 
             cls = BaseNamespace
         if cls is None:
-            log.warning("session %s: connect to unknown namespace %r refused", self.sid, endpoint)
+            self.client_log(logging.WARNING, "unknown_namespace",
+                            "connect to unknown namespace %.100r refused", endpoint)
             self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
             return
         environ = self.environ if self.environ is not None else {"socketio": self}

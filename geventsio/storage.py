@@ -9,9 +9,23 @@ JSON-able: the memory store keeps objects as they are, a shared store will not b
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-__all__ = ["ClientStore", "MemoryStore"]
+from .exceptions import LimitExceeded
+from .protocol import json_dumps
+
+__all__ = ["ClientStore", "MemoryStore", "stored_size"]
+
+
+def stored_size(key: str, value: Any) -> int:
+    """What one stored value counts towards ``max_store_bytes``: the UTF-8 bytes of its
+    key and of its JSON text (``sys.getsizeof`` for a value JSON cannot encode)."""
+    try:
+        text = json_dumps(value)
+    except (TypeError, ValueError):
+        return len(key.encode("utf-8", "surrogatepass")) + sys.getsizeof(value)
+    return len(key.encode("utf-8", "surrogatepass")) + len(text.encode("utf-8", "surrogatepass"))
 
 
 class ClientStore:
@@ -38,33 +52,64 @@ class ClientStore:
         raise NotImplementedError
 
 
-class MemoryStore(ClientStore):
-    """Per-client values in this process's memory."""
+class _Values:
+    """One client's values and what they count towards the limits."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("values", "sizes", "total")
 
     def __init__(self) -> None:
-        self._data: dict[str, dict[str, Any]] = {}
+        self.values: dict[str, Any] = {}
+        self.sizes: dict[str, int] = {}
+        self.total = 0
+
+
+class MemoryStore(ClientStore):
+    """Per-client values in this process's memory, at most ``max_keys`` values and
+    ``max_bytes`` (see :func:`stored_size`) per client."""
+
+    __slots__ = ("_data", "max_keys", "max_bytes")
+
+    def __init__(self, max_keys: int = 1 << 62, max_bytes: int = 1 << 62) -> None:
+        self._data: dict[str, _Values] = {}
+        self.max_keys = max_keys
+        self.max_bytes = max_bytes
 
     def __len__(self) -> int:
         """How many clients have something stored."""
         return len(self._data)
 
     def set(self, sid: str, key: str, value: Any) -> None:
-        self._data.setdefault(sid, {})[key] = value
+        """Store ``value``; raises LimitExceeded (storing nothing) past either limit."""
+        entry = self._data.get(sid) or _Values()
+        size = stored_size(key, value)
+        old = entry.sizes.get(key)
+        if old is None and len(entry.values) >= self.max_keys:
+            raise LimitExceeded("max_store_keys", self.max_keys,
+                                f"client {sid} already stores {len(entry.values)} values")
+        total = entry.total - (old or 0) + size
+        if total > self.max_bytes:
+            raise LimitExceeded("max_store_bytes", self.max_bytes,
+                                f"storing {key[:100]!r} would make {total} bytes for client {sid}")
+        entry.values[key] = value
+        entry.sizes[key] = size
+        entry.total = total
+        self._data[sid] = entry
 
     def get(self, sid: str, key: str, default: Any = None) -> Any:
-        return self._data.get(sid, {}).get(key, default)
+        entry = self._data.get(sid)
+        return default if entry is None else entry.values.get(key, default)
 
     def has(self, sid: str, key: str) -> bool:
-        return key in self._data.get(sid, ())
+        entry = self._data.get(sid)
+        return entry is not None and key in entry.values
 
     def delete(self, sid: str, key: str) -> bool:
-        values = self._data.get(sid)
-        if values is None or key not in values:
+        entry = self._data.get(sid)
+        if entry is None or key not in entry.values:
             return False
-        del values[key]
-        if not values:
+        del entry.values[key]
+        entry.total -= entry.sizes.pop(key)
+        if not entry.values:
             del self._data[sid]
         return True
 
