@@ -416,9 +416,12 @@ def test_flashsocket_can_be_left_out(make_server):
 
 
 @pytest.mark.parametrize("opener", [_open_htmlfile, _open_multipart])
-def test_streaming_transport_is_not_ready_for_volatile_while_a_write_is_stuck(live, opener):
+def test_streaming_transport_is_not_ready_for_volatile_while_a_write_is_stuck(make_server,
+                                                                              opener):
     """ready_for_volatile() is True while writes go straight out, False while the writer
     is blocked on a client that does not read, and True again once it reads."""
+    # 8 MB queued: more than the byte bound by default, which this test is not about
+    live = make_server(polling_duration=2, close_timeout=3, max_buffer_bytes=64 << 20)
     sid, stream = opener(live.port)
     try:
         stream.chunks_until(lambda c: b"welcome" in c)
