@@ -48,6 +48,10 @@ class ServerConfig:
     #: Most bytes (UTF-8 of the encoded packets) waiting for one client before it is
     #: disconnected; volatile packets are dropped instead of queued past it.
     max_buffer_bytes: int = 4 * 1024 * 1024
+    #: Most sessions this server holds; a handshake past it is answered 503.
+    max_sessions: int = 50_000
+    #: Handshakes per second one address may make (429 past it); None = no limit.
+    max_handshakes_per_address: float | None = None
     #: Per-client caps (see docs/security.md): rooms one client may be in per namespace,
     #: the longest room name, values one client may store and their total size (JSON
     #: bytes of key and value), and callbacks waiting for one client's acks per namespace.
@@ -84,9 +88,14 @@ class ServerConfig:
             raise ConfigurationError(f"policy_port must be a port number, got {port!r}")
         for name in ("max_body_size", "max_packets_per_payload", "max_queue",
                      "max_buffer_bytes", "max_rooms_per_client", "max_room_name_length",
-                     "max_store_keys", "max_store_bytes", "max_pending_acks"):
+                     "max_store_keys", "max_store_bytes", "max_pending_acks",
+                     "max_sessions"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
+        rate = self.max_handshakes_per_address
+        if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
+            raise ConfigurationError(
+                f"max_handshakes_per_address must be a positive number or None, got {rate!r}")
 
     @classmethod
     def from_options(cls, transports: Sequence[str] | None = None, **options: Any) -> "ServerConfig":

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 import gevent
 from gevent.pool import Group
 
+from .admission import Admission
 from .config import ServerConfig
 from .protocol import new_sid
 from .rooms import RoomIndex
@@ -36,6 +37,7 @@ class Manager:
         #: Members of each namespace and room; kept current by sessions and namespaces.
         self.index = RoomIndex()
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
+        self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
         self.store: ClientStore = store if store is not None else MemoryStore(
             config.max_store_keys, config.max_store_bytes)
         self.greenlets = Group()
@@ -46,7 +48,12 @@ class Manager:
         return len(self.sessions)
 
     def create_session(self, handshake: dict[str, Any]) -> Session:
-        """A new session with a fresh unguessable sid (from ``secrets``)."""
+        """A new session with a fresh unguessable sid (from ``secrets``).
+
+        Raises ProtocolError (503, 429) when the server holds ``max_sessions`` or the
+        handshake's address passed ``max_handshakes_per_address``.
+        """
+        self.admission.admit(len(self.sessions), handshake["address"]["address"])
         sid = new_sid()
         while sid in self.sessions:  # 120 random bits: practically never loops
             sid = new_sid()

@@ -76,6 +76,8 @@ class SocketIOServer(WSGIServer):
         max_store_keys: int = 1000,
         max_store_bytes: int = 1024 * 1024,
         max_pending_acks: int = 1000,
+        max_sessions: int = 50_000,
+        max_handshakes_per_address: float | None = None,
         ack_timeout: float = 60.0,
         client_dir: str | None = None,
         **kwargs: Any,
@@ -91,6 +93,7 @@ class SocketIOServer(WSGIServer):
             max_rooms_per_client=max_rooms_per_client,
             max_room_name_length=max_room_name_length, max_store_keys=max_store_keys,
             max_store_bytes=max_store_bytes, max_pending_acks=max_pending_acks,
+            max_sessions=max_sessions, max_handshakes_per_address=max_handshakes_per_address,
             ack_timeout=ack_timeout, client_dir=client_dir,
             policy_server=policy_server, policy_port=policy_port,
         )

@@ -387,3 +387,43 @@ def test_a_cause_logs_again_after_its_window_with_a_count(monkeypatch):
     assert limiter.check("y") == ""  # causes are counted apart
     clock[0] += loglimit.WINDOW
     assert limiter.check("x") == " (2 more like it left out of the log)"
+
+
+# -- 9. handshakes: a session cap and an optional rate per address ------------------------
+
+
+def test_handshakes_past_max_sessions_get_503_and_sessions_that_leave_make_room(make_server):
+    live = make_server(max_sessions=3, close_timeout=10, polling_duration=1)
+    sids = [handshake(live.port) for _ in range(3)]
+    refused = request(live.port, "GET", "/socket.io/1/?t=1")
+    assert refused.status == 503 and b"max_sessions" in refused.body
+    assert len(live.manager.sessions) == 3
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sids[0]}?disconnect=1")
+    live.wait_sessions(2)
+    assert request(live.port, "GET", "/socket.io/1/?t=1").status == 200
+
+
+def test_handshakes_per_address_are_limited_when_asked(make_server):
+    live = make_server(max_handshakes_per_address=2)
+    answers = [request(live.port, "GET", "/socket.io/1/?t=1").status for _ in range(4)]
+    assert answers[:2] == [200, 200] and 429 in answers[2:]
+    assert len(live.manager.sessions) == answers.count(200)
+
+
+def test_the_handshake_rate_refills_with_time(monkeypatch):
+    from geventsio import admission
+    from geventsio.exceptions import ProtocolError
+
+    clock = [50.0]
+    monkeypatch.setattr(admission.time, "monotonic", lambda: clock[0])
+    gate = admission.Admission(max_sessions=100, rate=2)
+    gate.admit(0, "a")
+    gate.admit(0, "a")
+    with pytest.raises(ProtocolError) as refused:
+        gate.admit(0, "a")
+    assert refused.value.status == 429
+    gate.admit(0, "b")  # another address has its own allowance
+    clock[0] += 0.5  # one more handshake's worth
+    gate.admit(0, "a")
+    with pytest.raises(ProtocolError):
+        gate.admit(0, "a")
