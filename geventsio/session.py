@@ -194,18 +194,18 @@ class Session:
         """Queue one encoded packet for this client; False if it was not queued.
 
         Nothing is queued for a closed session. A client whose queue is full (too many
-        packets or too many bytes waiting) is disconnected, once: packets are never
-        dropped silently.
+        packets or too many bytes waiting) is disconnected, once, and what waited for it
+        is dropped at once (it is not reading it): packets are never dropped silently.
         """
-        if self.state is SessionState.CLOSED:
+        if self.state is SessionState.CLOSED or self._overflowed:
             return False
         if self.outbox.put(text):
             return True
-        if not self._overflowed:
-            self._overflowed = True
-            log.warning("session %s: %d packets (%d bytes) waiting, disconnecting slow client",
-                        self.sid, len(self.outbox), self.outbox.size)
-            self.manager.spawn(self.close, "outbox full", False)
+        self._overflowed = True
+        log.warning("session %s: %d packets (%d bytes) waiting, disconnecting slow client",
+                    self.sid, len(self.outbox), self.outbox.size)
+        self.outbox.take_all()
+        self.manager.spawn(self.close, "outbox full", False)
         return False
 
     def put_volatile(self, text: str) -> bool:

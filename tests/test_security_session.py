@@ -162,6 +162,7 @@ def test_a_stalled_reader_is_disconnected_at_the_byte_bound_and_readers_get_ever
         wait_until(lambda: stalled_session.close_reason is not None)
         assert stalled_session.close_reason == "outbox full"
         assert most_queued <= bound
+        assert stalled_session.outbox.size == 0  # what waited for it is let go at once
     finally:
         for _, ws in [(stalled_sid, stalled), *readers]:
             ws.close()
