@@ -13,12 +13,16 @@ The WSGI application routes Socket.IO requests itself with :func:`socketio_manag
 
 Sessions live in the worker process that created them, so run **one** worker: with
 several, a client's next request may reach a worker that does not know its session.
+
+SIGTERM stops the worker gracefully: each server stops as ``SocketIOServer.stop`` does
+(drain what is queued, close every session), within gunicorn's ``--graceful-timeout``.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import gevent
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
 from .handler import SocketIOHandler
@@ -38,6 +42,11 @@ class GeventSocketIOWorker(GeventPyWSGIWorker):
     socketio_options: ClassVar[dict[str, Any]] = {}
     wsgi_handler = GunicornSocketIOHandler
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The servers this worker started (one per listener).
+        self.socketio_servers: list[SocketIOServer] = []
+
     @property
     def server_class(self) -> Any:  # type: ignore[override]
         """gunicorn calls this with (listener, application=, spawn=, log=, handler_class=,
@@ -45,9 +54,18 @@ class GeventSocketIOWorker(GeventPyWSGIWorker):
         options = dict(self.socketio_options)
 
         def build(listener: Any, **kwargs: Any) -> SocketIOServer:
-            return SocketIOServer(listener, **options, **kwargs)
+            server = SocketIOServer(listener, **options, **kwargs)
+            self.socketio_servers.append(server)
+            return server
 
         return build
+
+    def handle_exit(self, sig: Any, frame: Any) -> None:
+        """SIGTERM: stop every server gracefully (outside the signal handler), so that
+        sessions end and gunicorn's wait for open connections ends with them."""
+        super().handle_exit(sig, frame)
+        for server in self.socketio_servers:
+            gevent.spawn(server.stop, timeout=self.cfg.graceful_timeout)
 
     def init_process(self) -> None:
         if self.cfg.workers > 1:

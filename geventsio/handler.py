@@ -92,11 +92,14 @@ class SocketIOHandler(HTTPAnswers):
             return
         if self.server.closed:
             # A kept-alive connection outliving stop(): a reconnecting client must not
-            # get a new session from a server that is going away. Only the goodbye of
-            # stop(goodbye=True) is still handed to a client that was between polls.
+            # get a new session from a server that is going away. Only requests of live
+            # sessions (draining what was queued for them) and the goodbye of
+            # stop(goodbye=True) to a client that was between polls are still served.
             self.close_connection = True
-            if not (target.kind is TargetKind.TRANSPORT and self.command == "GET"
-                    and target.sid in self.server.manager.farewells):
+            manager = self.server.manager
+            if not (target.kind is TargetKind.TRANSPORT and (
+                    target.sid in manager.sessions
+                    or self.command == "GET" and target.sid in manager.farewells)):
                 self._respond(HTTPStatus.SERVICE_UNAVAILABLE, b"server shutting down")
                 return
         try:

@@ -8,6 +8,7 @@ the one whose handler is running: a later many-process backend replaces what is 
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable, Mapping
 
 import gevent
@@ -133,6 +134,18 @@ class Manager:
     def _put(session: Session, text: str, volatile: bool) -> bool:
         return session.put_volatile(text) if volatile else session.put(text)
 
+
+    def drain(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for every queued packet to be taken by a
+        transport (the server is stopping; nothing new is accepted meanwhile)."""
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while any(len(s.outbox) for s in self.sessions.values()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            gevent.sleep(min(delay, left))
+            delay = min(delay * 2, 0.05)
 
     def close_all(self, reason: str = "server shutdown", notify: bool = False) -> None:
         """Close every session (the server is stopping); ``notify`` sends each ``0::``."""

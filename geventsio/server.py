@@ -8,6 +8,7 @@ call :func:`socketio_manage` for Socket.IO requests and name the namespaces ther
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
@@ -129,21 +130,31 @@ class SocketIOServer(WSGIServer):
             self.policy_server = policy
 
     def stop(self, timeout: float | None = None, goodbye: bool = False) -> None:
-        """Close every session (every ``recv_disconnect`` runs), then stop serving.
+        """Stop gracefully within ``timeout`` seconds (default ``stop_timeout``, 1 s).
 
-        By default clients are not told: their connections just end, and the 0.9 clients
-        reconnect by themselves, to this server once it is back (a restart, a deploy) or
-        to another one. ``goodbye=True`` sends each client ``0::`` first, which the 0.9
-        clients take as "disconnected by the server, do not reconnect".
+        1. Stop accepting connections.
+        2. Drain, for up to half of ``timeout``: packets already queued for a client go out
+           (a websocket or stream writes them, a poll on a kept-alive connection takes
+           them); handshakes on kept-alive connections get 503 meanwhile.
+        3. Close every session (every ``recv_disconnect`` runs). By default clients are
+           not told: their connections end, and the 0.9 clients reconnect by themselves,
+           to this server once it is back (a restart, a deploy) or to another one.
+           ``goodbye=True`` sends each client ``0::`` first, which the 0.9 clients take as
+           "disconnected by the server, do not reconnect".
+        4. Give connections what is left of ``timeout`` to finish, then close them.
         """
+        if timeout is None:
+            timeout = self.stop_timeout
+        started = time.monotonic()
         if not self.closed:
             self.close()  # first stop accepting: clients that reconnect at once must not
             # reach this server again while it shuts down
+        self.manager.drain(timeout / 2)
         self.manager.close_all("server shutdown", notify=goodbye)
         policy, self.policy_server = self.policy_server, None
         if policy is not None:
             policy.stop(timeout)
-        super().stop(timeout)
+        super().stop(max(0.0, timeout - (time.monotonic() - started)))
 
 
 def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],

@@ -20,6 +20,10 @@ class Echo(BaseNamespace):
     def on_in_room(self, room: str, *args: Any) -> int:
         return self.io.in_(room).emit("room", *args)
 
+    def on_burst(self, count: int) -> None:
+        for i in range(count):
+            self.emit("n", i)
+
 
 class Worker(GeventSocketIOWorker):
     socketio_options = {"namespaces": {"": Echo}, "heartbeat_interval": 2,

@@ -17,7 +17,13 @@ from .rawclient import request
 
 
 @pytest.fixture
-def gunicorn_port():
+def gunicorn_port(gunicorn):
+    return gunicorn[0]
+
+
+@pytest.fixture
+def gunicorn():
+    """(port, master process) of a gunicorn running tests.gunicorn_app with one worker."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-k", "tests.gunicorn_app.Worker", "-w", "1",
          "--bind", "127.0.0.1:0", "--graceful-timeout", "2", "tests.gunicorn_app:app"],
@@ -36,7 +42,7 @@ def gunicorn_port():
                     port = int(found.group(1))
             while not any("Booting worker" in line for line in lines):
                 lines.append(proc.stderr.readline())
-        yield port
+        yield port, proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -62,3 +68,23 @@ def test_socketio_under_gunicorn(node, gunicorn_port, transport):
     assert first.wait_ack(first.emit("in_room", "r", "both", ack=True)) == [2]
     assert second.wait_event("room") == ["both"]
 
+
+
+def test_sigterm_drains_queued_packets_then_ends_sessions(node, gunicorn):
+    # The client waits 0.6 s between polls: the burst waits in its queue when SIGTERM
+    # comes, and must still reach it on its next poll (a kept-alive connection), within
+    # the drain: half of the --graceful-timeout of 2 s.
+    port, master = gunicorn
+    url = f"http://127.0.0.1:{port}"
+    client = NodeSocket(node, "drained", url, "xhr-polling", options={"poll gap": 600})
+    client.connect()
+    client.emit("echo", "ready")
+    assert client.wait_event("echo") == ["ready"]
+    since = node.mark()
+    client.emit("burst", 100)
+    gevent.sleep(0.3)  # not a wait for a condition: lets the POST reach the worker
+    master.send_signal(signal.SIGTERM)  # gunicorn passes it on to its worker
+    client.wait_report("disconnect", ns="", since=since, timeout=20)
+    got = [r["args"][0] for r in node.history[since:]
+           if r.get("client") == "drained" and r.get("ev") == "event" and r.get("name") == "n"]
+    assert got == list(range(100))
