@@ -56,3 +56,74 @@ def test_snippet_compiles_and_its_imports_exist(page, index, source):
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 importlib.import_module(alias.name)
+
+
+# -- links ---------------------------------------------------------------------------
+_LINK = re.compile(r"\]\(([^)\s]+)\)|<((?:https?|file)://[^>\s]+)>")
+_UP_PATH = re.compile(r"(?<![\w.])((?:\.\./)+[\w./-]*)")
+_HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)
+_LOCAL_HOSTS = ("127.0.0.1", "localhost")
+#: Machine paths that exist only where the project is developed (built, not written out).
+_MACHINE_PATHS = ("/" + "work/", "file:" + "//")
+
+
+def _doc_pages() -> list[str]:
+    pages = [os.path.join(DOCS, name) for name in sorted(os.listdir(DOCS))
+             if name.endswith(".md")]
+    return [os.path.join(ROOT, "README.md")] + pages
+
+
+def _anchors(text: str) -> set[str]:
+    """The ids a Markdown renderer gives headings (lowercase, punctuation dropped)."""
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in _HEADING.findall(re.sub(r"```.*?```", "", text, flags=re.S))}
+
+
+def outside_links(path: str, text: str) -> list[str]:
+    """Links of the page at ``path`` that lead out of the repository or to nothing."""
+    bad = []
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
+    for match in _LINK.finditer(prose):
+        target = match.group(1) or match.group(2)
+        bad += _check_target(path, text, target)
+    for up in _UP_PATH.findall(text):
+        where = os.path.normpath(os.path.join(os.path.dirname(path), up))
+        if not where.startswith(ROOT + os.sep) or not os.path.exists(where):
+            bad.append(f"{up} (not a path in the repository)")
+    bad += [f"{p!r} (a machine path)" for p in _MACHINE_PATHS if p in text]
+    return bad
+
+
+def _check_target(path: str, text: str, target: str) -> list[str]:
+    scheme = re.match(r"([a-z]+):", target)
+    if scheme:
+        host = re.match(r"[a-z]+://([^/:]+)", target)
+        if host and host.group(1) in _LOCAL_HOSTS:
+            return []  # the reader's own server
+        return [f"{target} (outside the repository)"]
+    file_part, _, anchor = target.partition("#")
+    where = os.path.normpath(os.path.join(os.path.dirname(path), file_part))
+    if not where.startswith(ROOT + os.sep) or not os.path.exists(where):
+        return [f"{target} (no such file in the repository)"]
+    if anchor and where.endswith(".md"):
+        with open(where, encoding="utf-8") as fh:
+            page = fh.read() if file_part else text
+        if anchor not in _anchors(page):
+            return [f"{target} (no such heading)"]
+    return []
+
+
+@pytest.mark.parametrize("page", _doc_pages(), ids=os.path.basename)
+def test_docs_link_only_inside_the_repository(page):
+    with open(page, encoding="utf-8") as fh:
+        assert outside_links(page, fh.read()) == []
+
+
+def test_the_link_check_finds_links_that_leave_the_repository():
+    page = os.path.join(DOCS, "api.md")
+    text = ("See [the contract](../../shared/API.md), `../shared/wire/`, "
+            "[gone](nothere.md), [bad anchor](quickstart.md#no-such-part), "
+            "[web](https://example.org/), [ok](quickstart.md#install), <http://127.0.0.1:8080/>")
+    assert [item.split()[0] for item in outside_links(page, text)] == [
+        "../../shared/API.md", "nothere.md", "quickstart.md#no-such-part",
+        "https://example.org/", "../../shared/API.md", "../shared/wire/"]
