@@ -6,12 +6,20 @@ from __future__ import annotations
 import ast
 import doctest
 import importlib
+import importlib.util
 import os
 import re
+import shutil
+import sys
+import urllib.parse
+import urllib.request
 
+import gevent
 import pytest
+from gevent import subprocess
 
 from .conftest import ROOT
+from .nodeclient import NodeSocket
 
 DOCS = os.path.join(ROOT, "docs")
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
@@ -34,7 +42,8 @@ SNIPPETS = _snippets()
 
 def test_the_feature_pages_have_snippets():
     pages = {name for name, _i, _block in SNIPPETS}
-    assert {"rooms.md", "volatile.md", "storage.md", "authorization.md", "porting.md"} <= pages
+    assert {"rooms.md", "volatile.md", "storage.md", "authorization.md", "porting.md",
+            "flask.md", "quickstart.md"} <= pages
 
 
 @pytest.mark.parametrize("page, index, source", SNIPPETS,
@@ -127,3 +136,93 @@ def test_the_link_check_finds_links_that_leave_the_repository():
     assert [item.split()[0] for item in outside_links(page, text)] == [
         "../../shared/API.md", "nothere.md", "quickstart.md#no-such-part",
         "https://example.org/", "../../shared/API.md", "../shared/wire/"]
+
+
+# -- the Flask page's app and the client page's node program, run for real ------------
+def _blocks(page: str, language: str) -> list[str]:
+    with open(os.path.join(DOCS, page), encoding="utf-8") as fh:
+        return re.findall(rf"```{language}\n(.*?)```", fh.read(), re.S)
+
+
+@pytest.fixture
+def chat_app(tmp_path):
+    """flask.md's chat_app.py, written to a file, imported, served on a free port."""
+    (source,) = [b for b in _blocks("flask.md", "python") if b.startswith("# chat_app.py")]
+    path = tmp_path / "chat_app.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("chat_app", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["chat_app"] = module
+    try:
+        spec.loader.exec_module(module)
+        server = module.make_server(module.create_app(), port=0)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop(timeout=2)
+    finally:
+        del sys.modules["chat_app"]
+
+
+def _post(server, path: str, **form: str) -> str:
+    url = f"http://127.0.0.1:{server.server_port}{path}"
+    with urllib.request.urlopen(url, data=urllib.parse.urlencode(form).encode(),
+                                timeout=15) as response:
+        return response.read().decode()
+
+
+def test_the_flask_page_app_serves_the_real_client(node, chat_app):
+    url = f"http://127.0.0.1:{chat_app.server_port}"
+    ann = NodeSocket(node, "doc-ann", url, "websocket", query="token=let-me-in")
+    ann.connect()
+    assert ann.of("/chat")
+    assert ann.wait_event("welcome", ns="/chat") == [ann.sid]
+    assert ann.wait_ack(ann.emit("nickname", "ann", ns="/chat", ack=True)) == ["welcome ann"]
+    assert ann.wait_ack(ann.emit("join", "lobby", ns="/chat", ack=True)) == [["lobby"]]
+
+    assert _post(chat_app, "/rooms/lobby/announce", text="tea") == '{"reached":1}\n'
+    assert ann.wait_event("announcement", ns="/chat") == ["tea"]
+    assert _post(chat_app, "/rooms/attic/announce", text="x") == '{"reached":0}\n'
+    assert _post(chat_app, f"/clients/{ann.sid}/kick") == '{"kicked":true}\n'
+    ann.wait_report("disconnect", ns="/chat")
+    assert _post(chat_app, f"/clients/{ann.sid}/kick") == '{"kicked":false}\n'
+
+    since = node.mark()
+    intruder = NodeSocket(node, "doc-intruder", url, "websocket", query="token=no")
+    intruder.connect(wait=False)
+    report = intruder.wait_report("error", since=since)
+    assert report["reason"] == "handshake unauthorized"
+
+
+def test_the_client_page_program_runs_against_the_flask_page_app(chat_app):
+    (program,) = [b for b in _blocks("clients.md", "javascript") if "device.js" in b]
+    env = dict(os.environ, CHAT_URL=f"http://127.0.0.1:{chat_app.server_port}")
+    proc = subprocess.Popen([shutil.which("node"), "-e", program], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    expected = {'ack: welcome device-42',
+                'server error: handler_error: the server failed to handle "nickname"',
+                'intruder refused: handshake unauthorized'}
+    seen: list[str] = []
+    try:
+        with gevent.Timeout(20, False):
+            while not expected <= set(seen):
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                seen.append(line.decode().rstrip("\n"))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert sorted(seen) == sorted(expected)   # nothing else: no ack for the failed call
+
+
+def test_every_javascript_snippet_parses():
+    sources = [b for page in ("clients.md", "flask.md", "quickstart.md")
+               for b in _blocks(page, "javascript")]
+    assert len(sources) >= 3
+    check = "new Function(require('fs').readFileSync(0, 'utf8'))"
+    for source in sources:
+        done = subprocess.run([shutil.which("node"), "-e", check], input=source.encode(),
+                              capture_output=True, timeout=30)
+        assert done.returncode == 0, done.stderr.decode() + source
