@@ -101,9 +101,9 @@ class Manager:
 
         Targets: the client ``sid`` alone, if it is connected to ``endpoint``; else the
         clients in any of ``rooms`` of ``endpoint``; else every client joined to
-        ``endpoint``; never a sid in ``exclude``. The packet is encoded by the caller, once, whatever the number of
-        targets. A ``volatile`` packet is written only to clients whose transport can
-        take it now, and dropped (not counted) for the others.
+        ``endpoint``; never a sid in ``exclude``. The packet is encoded by the caller,
+        once, whatever the number of targets. A ``volatile`` packet is written only to
+        clients whose transport can take it now, and dropped (not counted) for the others.
         """
         skip = exclude if isinstance(exclude, (frozenset, set)) else frozenset(exclude)
         if sid is not None:
