@@ -1,7 +1,10 @@
 """Packaging for geventsio."""
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 
 from setuptools import find_packages, setup
 
@@ -13,7 +16,13 @@ with open(os.path.join(HERE, "geventsio", "__init__.py"), encoding="utf-8") as f
 with open(os.path.join(HERE, "README.md"), encoding="utf-8") as fh:
     LONG_DESCRIPTION = fh.read()
 
+# Build in a temporary directory, not in the checkout: `pip install .` leaves no build/
+# and no geventsio.egg-info behind (setuptools' defaults put both next to this file).
+OUT_OF_TREE = tempfile.mkdtemp(prefix="geventsio-build-")
+atexit.register(shutil.rmtree, OUT_OF_TREE, ignore_errors=True)
+
 setup(
+    options={"build": {"build_base": OUT_OF_TREE}, "egg_info": {"egg_base": OUT_OF_TREE}},
     name="geventsio",
     version=VERSION,
     description="A gevent server for Socket.IO 0.7-0.9 clients (protocol revision 1)",

@@ -6,6 +6,12 @@ are :class:`Emitter` objects. Their flags chain in any order, as in Socket.IO 0.
 ``self.broadcast.volatile.to('room').emit(...)``. Each step returns a new emitter; the
 packet is encoded once and handed to :meth:`Manager.deliver`, the one function that
 targets sessions.
+
+``server.of(ns).socket(sid)`` is the emitter of one client, as ``io.sockets.socket(id)``
+in Socket.IO 0.9: ``emit``, ``send`` and ``disconnect()`` from any greenlet. For a sid that
+is not connected to the namespace (gone, never there) it is still an emitter, whose packets
+go nowhere (``emit`` returns 0) and whose ``disconnect()`` does nothing (returns False),
+as node's gives a fresh socket for an unknown id.
 """
 
 from __future__ import annotations
@@ -95,6 +101,18 @@ class Emitter:
     #: ``in`` is a Python keyword: ``self.io.in_('room')`` as ``io.sockets.in('room')``.
     in_ = to
 
+    def socket(self, sid: str) -> "Emitter":
+        """The one client ``sid`` of this namespace (``io.sockets.socket(id)``).
+
+        Keeps the volatile flag; ``broadcast`` or ``to(room)`` on the result target the
+        others (the room minus that client). A sid that is not connected here gets
+        nothing: its ``emit`` returns 0 and ``disconnect()`` returns False.
+        """
+        if not isinstance(sid, str):
+            raise TypeError(f"session ids are strings, got {type(sid).__name__}")
+        return Emitter(self.manager, self.endpoint, sid=sid, volatile=self.is_volatile,
+                       broadcast=False)
+
     # -- sending -----------------------------------------------------------------------
     def emit(self, event: str, *args: Any) -> int:
         """Send event ``event`` to every target; returns how many clients got it."""
@@ -108,11 +126,24 @@ class Emitter:
             packet = MessagePacket(message, self.endpoint)
         return self._deliver(encode_packet(packet))
 
+    def disconnect(self, silent: bool = False) -> bool:
+        """Disconnect this emitter's one client from the namespace, as its namespace's
+        ``disconnect(silent)`` would (on ``''``: end its session); the client is told
+        unless ``silent``. False if that client is not connected here.
+
+        Only for the emitter of one client (``server.of(ns).socket(sid)``): a room or a
+        namespace is not disconnected at once (TypeError).
+        """
+        if self.is_broadcast or self.sid is None:
+            raise TypeError("disconnect() needs one client: use server.of(ns).socket(sid)")
+        return self.manager.disconnect(self.sid, self.endpoint, notify=not silent)
+
     def clients(self, room: str | None = None) -> list[str]:
         """The sids this emitter would reach now; with ``room``, the members of that room
         instead of this emitter's rooms."""
         if not self.is_broadcast:
-            return [self.sid] if self.sid in self.manager.sessions else []
+            here = self.manager.index.members(self.endpoint)
+            return [self.sid] if self.sid in here and self.sid in self.manager.sessions else []
         rooms = self.rooms if room is None else {room}
         found = self.manager.index.targets(self.endpoint, rooms or None)
         skip = self.exclude if self.sid is None else self.exclude | {self.sid}

@@ -3,7 +3,8 @@
 The manager creates sessions at handshake, finds them by ``sid`` for every later request,
 forgets them when they close, and owns the short housekeeping greenlets (closing a session
 from a timer). :meth:`Manager.deliver` is the only way a packet reaches a session other than
-the one whose handler is running: a later many-process backend replaces what is behind it.
+the one whose handler is running, and :meth:`Manager.disconnect` the only way to end another
+client's namespace: a later many-process backend replaces what is behind both.
 """
 
 from __future__ import annotations
@@ -106,16 +107,16 @@ class Manager:
                 volatile: bool = False) -> int:
         """Queue one encoded packet for every target; returns how many got it.
 
-        Targets: the client ``sid`` alone; else the clients in any of ``rooms`` of
-        ``endpoint``; else every client joined to ``endpoint``; never a sid in
-        ``exclude``. The packet is encoded by the caller, once, whatever the number of
-        targets. A ``volatile`` packet is written only to clients whose transport can
-        take it now, and dropped (not counted) for the others.
+        Targets: the client ``sid`` alone, if it is connected to ``endpoint``; else the
+        clients in any of ``rooms`` of ``endpoint``; else every client joined to
+        ``endpoint``; never a sid in ``exclude``. The packet is encoded by the caller,
+        once, whatever the number of targets. A ``volatile`` packet is written only to
+        clients whose transport can take it now, and dropped (not counted) for the others.
         """
         skip = exclude if isinstance(exclude, (frozenset, set)) else frozenset(exclude)
         if sid is not None:
             session = self.sessions.get(sid)
-            if session is None or sid in skip:
+            if session is None or sid in skip or sid not in self.index.members(endpoint):
                 return 0
             return 1 if self._put(session, text, volatile) else 0
         sessions = self.sessions
@@ -134,6 +135,20 @@ class Manager:
     def _put(session: Session, text: str, volatile: bool) -> bool:
         return session.put_volatile(text) if volatile else session.put(text)
 
+    def disconnect(self, sid: str, endpoint: str, notify: bool = True) -> bool:
+        """End client ``sid``'s namespace ``endpoint`` (``''``: its whole session), as the
+        namespace's own ``disconnect()`` would; False if it is not connected there.
+
+        Like :meth:`deliver`, this is how code outside the client's handlers reaches it.
+        """
+        session = self.sessions.get(sid)
+        if session is None or sid not in self.index.members(endpoint):
+            return False
+        namespace = session.namespaces.get(endpoint)
+        if namespace is None:
+            return False
+        namespace.disconnect(silent=not notify)
+        return True
 
     def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for every queued packet to be taken by a

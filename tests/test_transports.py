@@ -1,7 +1,7 @@
 """jsonp-polling, htmlfile, xhr-multipart and flashsocket at the byte level.
 
-Each transport gets: its exact wire format (against the reference captures in
-../shared/wire where the reference has the transport), a payload test with text built to
+Each transport gets: its exact wire format (against what the reference node server was
+captured sending, where the reference has the transport), a payload test with text built to
 break out of a string or a script (``</script>``, quotes, backslashes, line breaks,
 U+2028/U+2029, U+FFFD, a non-BMP character) decoded back intact, its bad-input answers,
 and its ending: a kicked session, a replaced transport, a client that vanishes.
