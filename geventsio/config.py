@@ -53,6 +53,8 @@ class ServerConfig:
     #: Answer Flash policy requests on a port of their own (``policy_port``).
     policy_server: bool = False
     policy_port: int = DEFAULT_POLICY_PORT
+    #: The host the policy listener binds (None = the server's own host).
+    policy_host: str | None = None
     #: ``origins`` parsed (set from it; not an argument).
     allowed_origins: OriginAllowList = field(init=False, compare=False)
 

@@ -19,7 +19,10 @@ from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
 from .manager import Manager
 from .namespace import BaseNamespace
+from .options import open_log, split_options
 from .session import Session
+from .sessioncompat import ErrorHandler
+from .socketsview import SocketsView
 from .static import ClientFiles
 
 __all__ = ["SocketIOServer", "socketio_manage"]
@@ -47,7 +50,11 @@ class SocketIOServer(WSGIServer):
     """A gevent WSGI server that also speaks Socket.IO protocol revision 1.
 
     Keyword arguments not listed here go to ``gevent.pywsgi.WSGIServer`` (``log``,
-    ``error_log``, ``spawn``, ``backlog``, ssl options, ...).
+    ``error_log``, ``spawn``, ``backlog``, ssl options, ...); gevent-socketio's
+    ``namespace=``, ``policy_listener=(host, port)``, ``log_file=`` and
+    ``ws_handler_class=`` are understood (see :mod:`geventsio.options`). Any other
+    keyword raises ConfigurationError naming it. ``policy_server`` defaults to False,
+    or to True when ``policy_listener`` is given.
     """
 
     handler_class = SocketIOHandler
@@ -65,7 +72,7 @@ class SocketIOServer(WSGIServer):
         polling_duration: float = 20,
         origins: str | Sequence[str] = "*:*",
         authorization: Callable[[dict[str, Any]], bool] | None = None,
-        policy_server: bool = False,
+        policy_server: bool | None = None,
         policy_port: int = DEFAULT_POLICY_PORT,
         message_queue: str | None = None,
         max_body_size: int = 1_000_000,
@@ -76,29 +83,44 @@ class SocketIOServer(WSGIServer):
     ) -> None:
         if message_queue is not None:
             raise ConfigurationError("message_queue= is not available in this release")
+        legacy = split_options(kwargs)
+        if legacy.resource is not None:  # gevent-socketio's namespace='socket.io'
+            resource = legacy.resource
+        policy_host = None
+        if legacy.policy_listener is not None:
+            policy_host, policy_port = legacy.policy_listener
+            if policy_server is None:  # gevent-socketio served the policy by default
+                policy_server = True
         self.config = ServerConfig.from_options(
             transports=transports, resource=resource,
             heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
             close_timeout=close_timeout, polling_duration=polling_duration,
             origins=origins, authorization=authorization, max_body_size=max_body_size,
             max_queue=max_queue, ack_timeout=ack_timeout, client_dir=client_dir,
-            policy_server=policy_server, policy_port=policy_port,
+            policy_server=bool(policy_server), policy_port=policy_port,
+            policy_host=policy_host,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None
         self.manager = Manager(self.config, checked)
+        #: gevent-socketio's ``socket.server``: sessions reach their server through it.
+        self.manager.server = self
         self.client_files = ClientFiles.for_config(self.config)
         #: The Flash policy listener (``policy_server=True``), made when the server starts.
         self.policy_server: PolicyServer | None = None
-        super().__init__(listener, application or _not_found, **kwargs)
+        #: The file opened for ``log_file=`` (closed when the server stops).
+        self.log_file = open_log(legacy.log_file, legacy.gevent)
+        super().__init__(listener, application or _not_found, **legacy.gevent)
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, usable outside any handler."""
         return Emitter(self.manager, endpoint)
 
     @property
-    def sockets(self) -> Emitter:
-        """Every client of the default namespace (``server.of('')``)."""
-        return self.of("")
+    def sockets(self) -> SocketsView:
+        """Every client of the default namespace (``server.of('')``), which is also
+        gevent-socketio's read-only mapping of session id -> session (``.items()``,
+        ``[sid]``, ``len``, ``in``)."""
+        return SocketsView(self.manager, "")
 
     def start(self) -> None:
         """Start serving; with ``policy_server=True`` also the Flash policy listener,
@@ -107,7 +129,8 @@ class SocketIOServer(WSGIServer):
         config = self.config
         if config.policy_server and self.policy_server is None:
             document = policy_document(config.allowed_origins)
-            policy = PolicyServer((self.server_host, config.policy_port), document)
+            host = config.policy_host or self.server_host
+            policy = PolicyServer((host, config.policy_port), document)
             try:
                 policy.start()
             except Exception:
@@ -131,16 +154,24 @@ class SocketIOServer(WSGIServer):
         if policy is not None:
             policy.stop(timeout)
         super().stop(timeout)
+        if self.log_file is not None:
+            self.log_file.close()
 
 
 def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],
-                    request: Any = None) -> str:
+                    request: Any = None, error_handler: ErrorHandler | None = None,
+                    json_loads: Callable[[str], Any] | None = None,
+                    json_dumps: Callable[[Any], str] | None = None) -> str:
     """Name the namespaces of a Socket.IO request from inside a WSGI application.
 
     Call it from the view that receives ``/<resource>/...`` requests (gevent-socketio
     style). It returns ``''`` at once; the session goes on in the server. ``request`` is
     kept as ``self.request`` of every namespace (a Flask/werkzeug proxy is resolved to the
-    real request object). Raises ConfigurationError outside a Socket.IO request.
+    real request object). As in gevent-socketio, ``error_handler(socket, error_name,
+    error_message, endpoint, msg_id, quiet)`` replaces the default ``error`` event,
+    ``json_dumps`` decides how the values this session sends are written (they go through
+    it, then the codec writes the result) and ``json_loads`` re-reads the values it
+    receives. Raises ConfigurationError outside a Socket.IO request.
     """
     session = environ.get("socketio")
     if not isinstance(session, Session):
@@ -150,4 +181,7 @@ def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],
     resolve = getattr(request, "_get_current_object", None)
     session.namespace_classes = _check_namespaces(namespaces)
     session.request = resolve() if callable(resolve) else request
+    session.error_handler = error_handler
+    session.json_loads = json_loads
+    session.json_dumps = json_dumps
     return ""
