@@ -124,6 +124,6 @@ def clock(server, interval):
         gevent.sleep(interval)
 
 
-def make_server(host, port, log_file, **options):
-    return SocketIOServer((host, port), application, namespace='socket.io',
+def make_server(host, port, log_file, app=application, **options):
+    return SocketIOServer((host, port), app, namespace='socket.io',
                           policy_listener=(host, 0), log_file=log_file, **options)
