@@ -34,3 +34,7 @@ def make_app():
     config.add_route('socket_io', 'socket.io/*remaining')
     config.add_view(socketio_service, route_name='socket_io')
     return config.make_wsgi_app()
+
+
+#: For servers that import an application object (gunicorn ``module:application``).
+application = make_app()
