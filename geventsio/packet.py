@@ -35,8 +35,9 @@ from .protocol import (
     encode_packet,
 )
 
-__all__ = ["MSG_TYPES", "MSG_VALUES", "ERROR_REASONS", "ERROR_ADVICES", "encode", "decode",
-           "from_dict", "to_dict"]
+__all__ = ["MSG_TYPES", "MSG_VALUES", "ERROR_REASONS", "ERROR_ADVICES", "REASONS_VALUES",
+           "ADVICES_VALUES", "socketio_packet_attributes", "encode", "decode", "from_dict",
+           "to_dict"]
 
 #: Type name -> number, as in gevent-socketio.
 MSG_TYPES: dict[str, int] = {t.name.lower(): t.value for t in PacketType}
@@ -45,6 +46,11 @@ MSG_VALUES: dict[int, str] = {number: name for name, number in MSG_TYPES.items()
 ERROR_REASONS: dict[str, int] = {"transport not supported": 0, "client not handshaken": 1,
                                  "unauthorized": 2}
 ERROR_ADVICES: dict[str, int] = {"reconnect": 0}
+REASONS_VALUES: dict[int, str] = {number: name for name, number in ERROR_REASONS.items()}
+ADVICES_VALUES: dict[int, str] = {number: name for name, number in ERROR_ADVICES.items()}
+#: Every key a dict packet may have.
+socketio_packet_attributes = ["type", "name", "data", "endpoint", "args", "ackId", "reason",
+                              "advice", "qs", "id", "ack"]
 
 
 def encode(data: Mapping[str, Any], json_dumps: Callable[[Any], str] | None = None) -> str:
@@ -149,4 +155,4 @@ def to_dict(packet: Packet) -> dict[str, Any]:
 def _name_of(names: Mapping[str, int], value: ErrorReason | ErrorAdvice | None) -> str:
     if value is None:
         return ""
-    return next(name for name, number in names.items() if number == value)
+    return {number: name for name, number in names.items()}[int(value)]

@@ -75,6 +75,24 @@ class SocketNames:
         handler = self.error_handler or default_error_handler
         return handler(self, error_name, error_message, endpoint or "", msg_id, quiet)
 
+    def disconnect(self, silent: bool = False) -> None:
+        """End the session, every namespace's ``recv_disconnect`` running (``0::`` is
+        sent unless ``silent``). gevent-socketio's ``kill()`` does the same."""
+        self.close("server disconnect", notify=not silent)  # type: ignore[attr-defined]
+
+    def kill(self, detach: bool = False) -> None:
+        """gevent-socketio's name for :meth:`disconnect` (``detach`` is implied)."""
+        self.close("server disconnect", notify=True)  # type: ignore[attr-defined]
+
+    def put_client_msg(self, msg: str) -> None:
+        """Queue one already encoded packet for the client (``put``)."""
+        self.put(msg)  # type: ignore[attr-defined]
+
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn`` in a greenlet killed when the session ends (owned by this client's
+        default namespace). Raises KeyError before the client has connected."""
+        return self.namespaces[""].spawn(fn, *args, **kwargs)
+
     def legacy_packet(self, packet: Mapping[str, Any]) -> str:
         """The wire text of a gevent-socketio dict packet (with this session's
         ``json_dumps``, if one was given)."""

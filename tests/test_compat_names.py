@@ -219,3 +219,33 @@ def test_process_event_override_and_namespace_helpers(node, make_server):
     namespace.socket.dispatch(legacy_packet.from_dict(
         {"type": "error", "reason": "unauthorized", "endpoint": "/g"}))
     assert sock.wait_event("client_error", ns="/g") == ["unauthorized"]
+
+
+class SocketLevel(BaseNamespace):
+    """gevent-socketio's Socket methods used from a handler."""
+
+    def on_later(self, text):
+        self.socket.spawn(self.emit, "later", text)
+
+    def on_raw(self, text):
+        self.socket.put_client_msg(legacy_packet.encode(
+            {"type": "event", "name": "raw", "args": [text]}))
+
+    def on_bye(self):
+        self.socket.disconnect()
+
+
+def test_socket_level_names(node, make_server):
+    live = make_server(namespaces={"": SocketLevel})
+    sock = NodeSocket(node, "sl1", live.url, "xhr-polling")
+    sock.connect()
+    sock.emit("later", "x")
+    assert sock.wait_event("later") == ["x"]
+    sock.emit("raw", "y")
+    assert sock.wait_event("raw") == ["y"]
+    session = live.manager.sessions[sock.sid]
+    assert "" in session and session[""].socket is session and session.active_ns == {
+        "": session[""]}
+    sock.emit("bye")
+    sock.wait_report("disconnect", ns="")
+    live.wait_sessions(0)
