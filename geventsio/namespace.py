@@ -22,8 +22,8 @@ from gevent.pool import Group
 
 from .acks import NO_ACK, AckRegistry
 from .emitter import Emitter
-from .namespacecompat import NamespaceNames, overrides_dispatch
 from .exceptions import AckTimeout
+from .namespacecompat import NamespaceNames, overrides_dispatch
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -239,16 +239,19 @@ class BaseNamespace(NamespaceNames):
     # -- dispatch (called by the session) -----------------------------------------------
     def _handle(self, packet: Any) -> Any:
         """Call the method a packet names; returns its result or NO_ACK on failure."""
+        if self.socket.json_loads is not None:
+            packet = self._reread(packet)
+            if packet is None:
+                return NO_ACK
         if overrides_dispatch(type(self)):
             return self._legacy_dispatch(packet)
-        inbound = self.socket.legacy_inbound
         if type(packet) is EventPacket:
             method_name = self._event_method(packet.name)
             if method_name is None:
                 return NO_ACK
-            return self._call(method_name, inbound(packet.args), packet.name, packet)
+            return self._call(method_name, packet.args, packet.name, packet)
         if type(packet) is JsonPacket:
-            return self._call("recv_json", (inbound(packet.data),), "json", packet)
+            return self._call("recv_json", (packet.data,), "json", packet)
         return self._call("recv_message", (packet.data,), "message", packet)
 
     def _legacy_dispatch(self, packet: Any) -> Any:

@@ -19,6 +19,7 @@ override or call them keep working:
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from gevent.pool import Group
 
 __all__ = ["NamespaceNames", "overrides_dispatch"]
+
+log = logging.getLogger("geventsio.namespace")
 
 
 class NamespaceNames:
@@ -133,6 +136,25 @@ class NamespaceNames:
         from .packet import to_dict
 
         self.call_method_with_acl("recv_error", to_dict(packet))
+
+    def _reread(self, packet: Any) -> Any:
+        """``packet`` with its values re-read by the session's ``json_loads`` (given to
+        ``socketio_manage``); None, after a log line and an error event, if it raised."""
+        from .protocol import EventPacket, JsonPacket
+
+        reread = self.socket.legacy_inbound
+        try:
+            if type(packet) is EventPacket:
+                return EventPacket(packet.name, reread(packet.args), packet.endpoint,
+                                   packet.id, packet.data_ack)
+            if type(packet) is JsonPacket:
+                return JsonPacket(reread(packet.data), packet.endpoint, packet.id,
+                                  packet.data_ack)
+        except Exception:
+            log.exception("%r: the session's json_loads raised", self)
+            self.error("invalid_json", "the server could not read the packet's values")
+            return None
+        return packet
 
     def _decorated(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         decorator = self.exception_handler_decorator

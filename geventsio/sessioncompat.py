@@ -71,9 +71,17 @@ class SocketNames:
     def error(self, error_name: str, error_message: str, endpoint: str = "",
               msg_id: Any = None, quiet: bool = False) -> Any:
         """Report an error to the client through the session's error handler (the
-        ``error_handler`` given to ``socketio_manage``, or :func:`default_error_handler`)."""
+        ``error_handler`` given to ``socketio_manage``, or :func:`default_error_handler`,
+        which also takes over, after a log line, if the given one raises)."""
         handler = self.error_handler or default_error_handler
-        return handler(self, error_name, error_message, endpoint or "", msg_id, quiet)
+        try:
+            return handler(self, error_name, error_message, endpoint or "", msg_id, quiet)
+        except Exception:  # the app's handler failing must not end the dispatch
+            log.exception("error_handler %r raised on %s", handler, error_name)
+            if handler is default_error_handler:
+                raise
+            return default_error_handler(self, error_name, error_message, endpoint or "",
+                                         msg_id, quiet)
 
     def disconnect(self, silent: bool = False) -> None:
         """End the session, every namespace's ``recv_disconnect`` running (``0::`` is

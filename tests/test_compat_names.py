@@ -249,3 +249,53 @@ def test_socket_level_names(node, make_server):
     sock.emit("bye")
     sock.wait_report("disconnect", ns="")
     live.wait_sessions(0)
+
+
+class Reader(BaseNamespace):
+    def on_total(self, prices):
+        return str(sum(prices))  # Decimals, if json_loads made them so
+
+    def on_fail(self):
+        raise RuntimeError("boom")
+
+
+def _manage_app(**keywords):
+    from geventsio import socketio_manage
+
+    def app(environ, start_response):
+        socketio_manage(environ, {"": Reader}, None, **keywords)
+        return []
+    return app
+
+
+def test_json_loads_of_socketio_manage_and_its_failures(node, make_server):
+    import decimal
+    import json
+
+    def loads(text):
+        if "poison" in text:
+            raise ValueError("poisoned")
+        return json.loads(text, parse_float=decimal.Decimal)
+
+    live = make_server(app=_manage_app(json_loads=loads), namespaces=None)
+    sock = NodeSocket(node, "jl1", live.url, "websocket")
+    sock.connect()
+    # floats summed as Decimals: exactly 0.3, not 0.30000000000000004
+    assert sock.wait_ack(sock.emit("total", [0.1, 0.2], ack=True)) == ["0.3"]
+    sock.emit("total", ["poison"])
+    assert sock.wait_event("error")[0] == "invalid_json"
+    assert sock.wait_ack(sock.emit("total", [1.5], ack=True)) == ["1.5"]  # still served
+
+
+def test_an_error_handler_that_raises_falls_back_to_the_default(node, make_server, caplog):
+    def broken(*args):
+        raise KeyError("broken handler")
+
+    live = make_server(app=_manage_app(error_handler=broken), namespaces=None)
+    sock = NodeSocket(node, "eh1", live.url, "xhr-polling")
+    sock.connect()
+    sock.emit("fail")
+    assert sock.wait_event("error") == ["handler_error", 'the server failed to handle "fail"']
+    assert "error_handler" in caplog.text
+    sock.emit("nothing here")
+    assert sock.wait_event("error", predicate=lambda r: r["args"][0] == "no_such_method")
