@@ -38,6 +38,8 @@ setup(
         # gunicorn's own gevent extra brings what its gevent worker imports (packaging).
         "gunicorn": ["gunicorn[gevent]>=21"],
     },
+    # gevent-socketio's PasteDeploy runner, under our name: use = egg:geventsio#paster
+    entry_points={"paste.server_runner": ["paster = geventsio.server:serve_paste"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Internet :: WWW/HTTP :: WSGI :: Server",

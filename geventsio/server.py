@@ -25,7 +25,7 @@ from .sessioncompat import ErrorHandler
 from .socketsview import SocketsView
 from .static import ClientFiles
 
-__all__ = ["SocketIOServer", "socketio_manage"]
+__all__ = ["SocketIOServer", "socketio_manage", "serve", "serve_paste", "paste_server"]
 
 
 def _check_namespaces(namespaces: Mapping[str, type]) -> dict[str, type]:
@@ -185,3 +185,39 @@ def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],
     session.json_loads = json_loads
     session.json_dumps = json_dumps
     return ""
+
+
+_TRUE = ("true", "yes", "on", "1", "enable")
+
+
+def paste_server(app: Callable[..., Any], **options: Any) -> SocketIOServer:
+    """A server from gevent-socketio's ``serve()`` options, which are strings when they
+    come from a PasteDeploy ini file: ``host`` (127.0.0.1), ``port`` (6543), ``resource``,
+    ``transports`` (comma separated), ``policy_server`` (true/false) with
+    ``policy_listener_host``/``policy_listener_port``; others go to ``SocketIOServer``."""
+    host = options.pop("host", "127.0.0.1")
+    port = int(options.pop("port", 6543))
+    transports = options.pop("transports", None)
+    if isinstance(transports, str):
+        transports = [name.strip() for name in transports.split(",") if name.strip()]
+    listener_host = options.pop("policy_listener_host", host)
+    listener_port = int(options.pop("policy_listener_port", DEFAULT_POLICY_PORT))
+    if str(options.pop("policy_server", False)).lower() in _TRUE:
+        options["policy_listener"] = (listener_host, listener_port)
+    return SocketIOServer((host, port), app, transports=transports, **options)
+
+
+def serve(app: Callable[..., Any], **options: Any) -> None:
+    """gevent-socketio's ``serve(app, **kw)``: build :func:`paste_server` and serve until
+    stopped (``_quiet=True``: no banner)."""
+    quiet = options.pop("_quiet", False)
+    server = paste_server(app, **options)
+    if not quiet:
+        print(f"serving on http://{server.server_host}:{server.server_port}")
+    server.serve_forever()
+
+
+def serve_paste(app: Callable[..., Any], global_conf: dict[str, Any], **options: Any) -> int:
+    """PasteDeploy server runner (``use = egg:geventsio#paster``): :func:`serve`."""
+    serve(app, **options)
+    return 0

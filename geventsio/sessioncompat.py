@@ -92,6 +92,13 @@ class SocketNames:
         """gevent-socketio's name for :meth:`disconnect` (``detach`` is implied)."""
         self.close("server disconnect", notify=True)  # type: ignore[attr-defined]
 
+    def remove_namespace(self, endpoint: str) -> None:
+        """End this client's namespace ``endpoint`` quietly (its ``recv_disconnect``
+        runs; the client is not told); nothing happens if it has not joined it."""
+        namespace = self.namespaces.get(endpoint)
+        if namespace is not None:
+            namespace.disconnect(silent=True)
+
     def put_client_msg(self, msg: str) -> None:
         """Queue one already encoded packet for the client (``put``)."""
         self.put(msg)  # type: ignore[attr-defined]

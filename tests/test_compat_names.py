@@ -234,11 +234,23 @@ class SocketLevel(BaseNamespace):
     def on_bye(self):
         self.socket.disconnect()
 
+    def on_drop_side(self):
+        self.socket.remove_namespace("/side")
+        return "/side" in self.socket
+
+
+class Side(BaseNamespace):
+    def recv_disconnect(self):
+        self.socket[""].emit("side_gone")
+
 
 def test_socket_level_names(node, make_server):
-    live = make_server(namespaces={"": SocketLevel})
+    live = make_server(namespaces={"": SocketLevel, "/side": Side})
     sock = NodeSocket(node, "sl1", live.url, "xhr-polling")
     sock.connect()
+    sock.of("/side")
+    assert sock.wait_ack(sock.emit("drop_side", ack=True)) == [False]
+    assert sock.wait_event("side_gone") == []
     sock.emit("later", "x")
     assert sock.wait_event("later") == ["x"]
     sock.emit("raw", "y")
@@ -299,3 +311,26 @@ def test_an_error_handler_that_raises_falls_back_to_the_default(node, make_serve
     assert "error_handler" in caplog.text
     sock.emit("nothing here")
     assert sock.wait_event("error", predicate=lambda r: r["args"][0] == "no_such_method")
+
+
+def test_paste_serve_options_as_strings():
+    from geventsio.server import paste_server
+
+    server = paste_server(None, host="127.0.0.1", port="0", transports="websocket, xhr-polling",
+                          policy_server="true", policy_listener_port="0", resource="rt",
+                          log=None)
+    assert server.config.transports == ("websocket", "xhr-polling")
+    assert (server.config.policy_server, server.config.policy_host,
+            server.config.policy_port) == (True, "127.0.0.1", 0)
+    assert server.config.resource == "rt"
+    assert paste_server(None, port="0", policy_server="false").config.policy_server is False
+    with pytest.raises(ConfigurationError, match="bogus"):
+        paste_server(None, port="0", bogus="1")
+
+
+def test_paste_runner_entry_point_is_declared():
+    from importlib.metadata import entry_points
+
+    (found,) = [e for e in entry_points(group="paste.server_runner") if e.name == "paster"
+                and e.value.startswith("geventsio")]
+    assert found.load().__name__ == "serve_paste"
