@@ -16,6 +16,7 @@ module sorts them once, when the server is built:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from gevent.pywsgi import WSGIServer
 
 from .exceptions import ConfigurationError
 
-__all__ = ["LegacyOptions", "GEVENT_OPTIONS", "split_options", "open_log"]
+__all__ = ["LegacyOptions", "gevent_options", "split_options", "open_log"]
 
 
 def _parameters(fn: Any, *skip: str) -> frozenset[str]:
@@ -33,15 +34,17 @@ def _parameters(fn: Any, *skip: str) -> frozenset[str]:
                      if p.kind is not p.VAR_KEYWORD and name not in skip)
 
 
-def _gevent_options() -> frozenset[str]:
+@functools.lru_cache(maxsize=None)
+def gevent_options() -> frozenset[str]:
+    """The keyword arguments gevent's ``WSGIServer`` takes: its own and its SSL ones.
+
+    Read from their signatures on first use (not at import: ``gevent.ssl`` imports the
+    standard ``ssl``, which must come after an application's ``monkey.patch_all()``).
+    """
     from gevent import ssl
 
     server = _parameters(WSGIServer.__init__, "self", "listener", "application")
     return server | _parameters(ssl.wrap_socket, "sock") | {"ssl_context"}
-
-
-#: Keyword arguments gevent's ``WSGIServer`` takes (its own and its SSL ones).
-GEVENT_OPTIONS: frozenset[str] = _gevent_options()
 
 
 @dataclass
@@ -73,7 +76,8 @@ def split_options(options: dict[str, Any]) -> LegacyOptions:
     if options.pop("ws_handler_class", None) is not None:
         warnings.warn("ws_handler_class= is ignored: geventsio has its own websocket "
                       "transport", UserWarning, stacklevel=3)
-    unknown = sorted(name for name in options if name not in GEVENT_OPTIONS)
+    known = gevent_options()
+    unknown = sorted(name for name in options if name not in known)
     if unknown:
         raise ConfigurationError(
             f"unknown SocketIOServer option(s): {', '.join(unknown)} (neither geventsio "
