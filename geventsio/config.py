@@ -59,7 +59,7 @@ class ServerConfig:
     allowed_origins: OriginAllowList = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        resource = self.resource.strip("/")
+        resource = self.resource.strip("/") if isinstance(self.resource, str) else ""
         if not resource:
             raise ConfigurationError("resource must be a non-empty path such as 'socket.io'")
         object.__setattr__(self, "resource", resource)

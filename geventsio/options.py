@@ -101,7 +101,7 @@ def _check_listener(listener: Any) -> tuple[str, int]:
     return host, port
 
 
-def open_log(path: Any, gevent_options: dict[str, Any]) -> IO[str] | None:
+def open_log(path: Any, options: dict[str, Any]) -> IO[str] | None:
     """Open ``log_file=`` for appending, line-buffered, and make it gevent's ``log``.
 
     Returns the file (its owner closes it), or None without a path.
@@ -109,5 +109,5 @@ def open_log(path: Any, gevent_options: dict[str, Any]) -> IO[str] | None:
     if path is None:
         return None
     handle = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (owned)
-    gevent_options["log"] = handle
+    options["log"] = handle
     return handle

@@ -59,6 +59,11 @@ def test_legacy_keywords_keep_their_meaning():
     assert SocketIOServer(("127.0.0.1", 0), None).config.policy_server is False
 
 
+def test_a_bad_old_style_resource_is_refused():
+    with pytest.raises(ConfigurationError, match="resource"):
+        SocketIOServer(("127.0.0.1", 0), None, namespace=8080)
+
+
 def test_ws_handler_class_is_ignored_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
