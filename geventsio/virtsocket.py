@@ -3,8 +3,9 @@
 There, ``Socket`` held one client's queues, namespaces and greenlets. In geventsio that
 object is :class:`geventsio.session.Session` (``self.socket`` in a namespace), which keeps
 the names apps used: ``sessid``, ``session``, ``connected``, ``server``,
-``socket['/chat']``, ``send_packet`` (dict packets too), ``error``, ``disconnect``
-(``close`` here), ``active_ns``. ``default_error_handler`` is the handler
+``socket['/chat']``, ``active_ns``, ``send_packet`` (dict packets too),
+``put_client_msg``, ``error``, ``disconnect``, ``kill``, ``spawn`` and
+``remove_namespace`` (see :mod:`geventsio.sessioncompat`). ``default_error_handler`` is the handler
 ``socketio_manage`` uses when it is given none.
 """
 
