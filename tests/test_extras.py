@@ -10,6 +10,7 @@ repeat runs fast); a failure says which extra and shows pip's or Python's output
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -42,9 +43,16 @@ def clean_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     where = tmp_path_factory.mktemp("extras")
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(where / "venv")
     python = str(where / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python")
+    # Built from a copy of the sources, so no build/ directory is left in the checkout
+    # (and none left over from an earlier build can add stale modules to the wheel).
+    source = where / "source"
+    shutil.copytree(os.path.join(ROOT, "geventsio"), source / "geventsio",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("setup.py", "README.md"):
+        shutil.copy(os.path.join(ROOT, name), source / name)
     wheels = where / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), ROOT],
-         "building the geventsio wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+          str(source)], "building the geventsio wheel")
     (wheel,) = wheels.glob("geventsio-*.whl")
     return python, wheel.as_uri()
 
