@@ -23,7 +23,7 @@ from gevent.pool import Group
 from .acks import NO_ACK, AckRegistry
 from .emitter import Emitter
 from .exceptions import AckTimeout
-from .namespacecompat import NamespaceNames, overrides_dispatch
+from .namespacecompat import NamespaceNames
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -243,7 +243,7 @@ class BaseNamespace(NamespaceNames):
             packet = self._reread(packet)
             if packet is None:
                 return NO_ACK
-        if overrides_dispatch(type(self)):
+        if self._overrides_dispatch:
             return self._legacy_dispatch(packet)
         if type(packet) is EventPacket:
             method_name = self._event_method(packet.name)

@@ -20,7 +20,6 @@ override or call them keep working:
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import gevent
@@ -30,7 +29,7 @@ from .acks import NO_ACK
 if TYPE_CHECKING:
     from gevent.pool import Group
 
-__all__ = ["NamespaceNames", "overrides_dispatch"]
+__all__ = ["NamespaceNames"]
 
 log = logging.getLogger("geventsio.namespace")
 
@@ -40,8 +39,16 @@ class NamespaceNames:
 
     #: A decorator applied to every handler call and spawned function (None: none).
     exception_handler_decorator: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
+    #: Whether the class replaces ``process_packet`` or ``process_event`` (set for each
+    #: subclass when it is created).
+    _overrides_dispatch: bool = False
     allowed_methods: set[str] | None
     _greenlets: "Group | None"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._overrides_dispatch = (cls.process_packet is not NamespaceNames.process_packet
+                                  or cls.process_event is not NamespaceNames.process_event)
     socket: Any
     ns_name: str
 
@@ -174,18 +181,3 @@ class NamespaceNames:
     def error(self, error_name: str, error_message: str, msg_id: int | None = None,
               quiet: bool = False) -> None:
         raise NotImplementedError
-
-
-#: class -> whether it overrides process_packet / process_event (weak: classes made at
-#: run time can go away).
-_OVERRIDES: "weakref.WeakKeyDictionary[type, bool]" = weakref.WeakKeyDictionary()
-
-
-def overrides_dispatch(cls: type) -> bool:
-    """Whether ``cls`` replaces ``process_packet`` or ``process_event`` (checked once)."""
-    found = _OVERRIDES.get(cls)
-    if found is None:
-        found = _OVERRIDES[cls] = (
-            getattr(cls, "process_packet") is not NamespaceNames.process_packet
-            or getattr(cls, "process_event") is not NamespaceNames.process_event)
-    return found
