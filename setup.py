@@ -39,12 +39,16 @@ setup(
     extras_require={
         # A faster JSON codec, used when installed; the wire text stays the same.
         "fast": ["orjson>=3.9"],
-        # orjson: the tests hold both JSON backends to the same vectors; Flask: the
-        # gevent-socketio style example (examples/flask_rooms); gunicorn: the worker test.
+        # orjson: the tests hold both JSON backends to the same vectors; Flask, Pyramid,
+        # Django: the gevent-socketio style apps (examples/flask_rooms, tests/compat);
+        # gunicorn: the worker tests.
         "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
-                 "flask>=2", "gunicorn>=21"],
-        "gunicorn": ["gunicorn>=21"],
+                 "flask>=2", "pyramid>=2", "django>=4.2", "gunicorn[gevent]>=21"],
+        # gunicorn's own gevent extra brings what its gevent worker imports (packaging).
+        "gunicorn": ["gunicorn[gevent]>=21"],
     },
+    # gevent-socketio's PasteDeploy runner, under our name: use = egg:geventsio#paster
+    entry_points={"paste.server_runner": ["paster = geventsio.server:serve_paste"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Internet :: WWW/HTTP :: WSGI :: Server",

@@ -68,11 +68,13 @@ class ServerConfig:
     #: Answer Flash policy requests on a port of their own (``policy_port``).
     policy_server: bool = False
     policy_port: int = DEFAULT_POLICY_PORT
+    #: The host the policy listener binds (None = the server's own host).
+    policy_host: str | None = None
     #: ``origins`` parsed (set from it; not an argument).
     allowed_origins: OriginAllowList = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        resource = self.resource.strip("/")
+        resource = self.resource.strip("/") if isinstance(self.resource, str) else ""
         if not resource:
             raise ConfigurationError("resource must be a non-empty path such as 'socket.io'")
         object.__setattr__(self, "resource", resource)

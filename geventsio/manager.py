@@ -45,6 +45,8 @@ class Manager:
         self.greenlets = Group()
         #: Last words for polling clients kicked between two polls: sid -> (payload, timer).
         self.farewells: dict[str, tuple[str, HubTimer]] = {}
+        #: The server these sessions belong to (``session.server``), set by the server.
+        self.server: Any = None
 
     def __len__(self) -> int:
         return len(self.sessions)

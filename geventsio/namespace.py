@@ -15,7 +15,7 @@ import inspect
 import logging
 import re
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
 from gevent.pool import Group
@@ -24,6 +24,7 @@ from .acks import NO_ACK, AckRegistry
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
 from .loglimit import first_traceback
+from .namespacecompat import NamespaceNames
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -51,11 +52,15 @@ _METHOD_NAMES: dict[str, str] = {}
 _METHOD_NAMES_LIMIT = 1024
 
 
-class BaseNamespace:
+class BaseNamespace(NamespaceNames):
     """Handles the packets of one client on one endpoint (``''``, ``'/chat'``, ...).
 
     Override ``recv_connect``, ``recv_disconnect``, ``recv_message``, ``recv_json`` and
     ``on_<event>`` methods; call ``emit``, ``send``, ``disconnect`` and ``spawn``.
+    gevent-socketio's other names (ACL hooks, ``process_packet``, ``jobs``, ...) come
+    from :class:`~geventsio.namespacecompat.NamespaceNames`. ``__init__`` calls
+    ``super().__init__()`` (no arguments) before ``initialize()``, so cooperative
+    mixins listed after ``BaseNamespace`` set up their state.
     """
 
     def __init__(self, environ: dict[str, Any], ns_name: str, request: Any = None) -> None:
@@ -71,6 +76,7 @@ class BaseNamespace:
         self._greenlets: Group | None = None
         self._ended = False
         self.reset_acl()
+        super().__init__()  # cooperative mixins after us in the MRO (as gevent-socketio)
         self.initialize()
 
     def __repr__(self) -> str:
@@ -187,24 +193,31 @@ class BaseNamespace:
              on_timeout: Callable[[AckTimeout], Any] | None = None) -> None:
         """Send event ``event`` with JSON-able ``args`` to this client.
 
-        ``callback`` runs with the client's ack arguments; one that accepts arguments asks
-        for a data ack (``5:N+::``), one that takes none for a plain ack (``5:N::``). If
-        the client has not answered after ``timeout`` seconds (default: the server's
-        ``ack_timeout``), the callback is dropped and ``on_timeout``, if given, is called
-        with an :class:`AckTimeout` in a greenlet of this namespace.
+        With a ``callback`` the event always asks for a data ack (``5:N+::``), as
+        gevent-socketio did: the 0.9 clients never answer a plain ack on an event. The
+        callback runs with the client's ack arguments if it accepts arguments, with none
+        otherwise. If the client has not answered after ``timeout`` seconds (default: the
+        server's ``ack_timeout``), the callback is dropped and ``on_timeout``, if given,
+        is called with an :class:`AckTimeout` in a greenlet of this namespace.
         """
-        packet_id, data_ack = self._register_ack(callback, timeout, on_timeout, event)
-        packet = EventPacket(event, args, self.ns_name, packet_id, data_ack)
+        packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
+        args = self.socket.legacy_args(args)
+        packet = EventPacket(event, args, self.ns_name, packet_id, packet_id is not None)
         self.socket.put(encode_packet(packet))
 
     def send(self, message: Any, json: bool = False,
              callback: Callable[..., Any] | None = None, timeout: float | None = None,
              on_timeout: Callable[[AckTimeout], Any] | None = None) -> None:
-        """Send a message (``json=True``: any JSON-able value) to this client; the ack
-        arguments work as for :meth:`emit`."""
+        """Send a message (``json=True``: any JSON-able value) to this client.
+
+        A ``callback`` that takes no arguments asks for a plain ack (``3:N::``, which the
+        0.9 clients answer by themselves), one that accepts arguments for a data ack
+        (``3:N+::``); timeouts work as for :meth:`emit`.
+        """
         packet_id, data_ack = self._register_ack(callback, timeout, on_timeout,
                                                  "json" if json else "message")
         if json:
+            message = self.socket.legacy_args(message)
             packet: Any = JsonPacket(message, self.ns_name, packet_id, data_ack)
         else:
             packet = MessagePacket(message, self.ns_name, packet_id, data_ack)
@@ -212,20 +225,13 @@ class BaseNamespace:
 
     def error(self, error_name: str, error_message: str, msg_id: int | None = None,
               quiet: bool = False) -> None:
-        """Tell the client about an error with an ``error`` event (as gevent-socketio did).
+        """Tell the client about an error with an ``error`` event (as gevent-socketio did),
+        through the ``error_handler`` given to ``socketio_manage`` if any.
 
         ``quiet`` only logs it. The log lines of one client are limited (a few per error
         name per minute), since clients can cause errors at will.
         """
-        self.socket.client_log(logging.WARNING, error_name, "%r: %s: %s", self, error_name,
-                               error_message)
-        if not quiet:
-            self._send_error(error_name, error_message, msg_id)
-
-    def _send_error(self, error_name: str, error_message: str,
-                    msg_id: int | None = None) -> None:
-        packet = EventPacket("error", (error_name, error_message), self.ns_name, msg_id)
-        self.socket.put(encode_packet(packet))
+        self.socket.error(error_name, error_message, self.ns_name, msg_id, quiet)
 
     def disconnect(self, silent: bool = False) -> None:
         """Leave this namespace; on ``''`` end the whole session.
@@ -243,51 +249,36 @@ class BaseNamespace:
         """Run ``fn(*args, **kwargs)`` in a greenlet killed when this namespace ends."""
         if self._greenlets is None:
             self._greenlets = Group()
-        return self._greenlets.spawn(fn, *args, **kwargs)
-
-    # -- gevent-socketio ACL -----------------------------------------------------------
-    def get_initial_acl(self) -> Iterable[str] | None:
-        """Method names callable at first (``None`` = all); override to restrict."""
-        return None
-
-    def reset_acl(self) -> None:
-        """Go back to :meth:`get_initial_acl`."""
-        initial = self.get_initial_acl()
-        self.allowed_methods = None if initial is None else set(initial)
-
-    def is_method_allowed(self, method_name: str) -> bool:
-        """Whether the ACL lets a client packet call ``method_name``."""
-        return self.allowed_methods is None or method_name in self.allowed_methods
-
-    def lift_acl_restrictions(self) -> None:
-        """Allow every method from now on."""
-        self.allowed_methods = None
-
-    def add_acl_method(self, method_name: str | Iterable[str]) -> None:
-        """Allow one more method (or several)."""
-        names = {method_name} if isinstance(method_name, str) else set(method_name)
-        if self.allowed_methods is None:
-            self.allowed_methods = names
-        else:
-            self.allowed_methods.update(names)
-
-    def del_acl_method(self, method_name: str) -> None:
-        """Forbid a method again. Raises ValueError when no ACL is in force."""
-        if self.allowed_methods is None:
-            raise ValueError("no ACL is in force: call get_initial_acl/add_acl_method first")
-        self.allowed_methods.discard(method_name)
+        return self._greenlets.spawn(self._decorated(fn), *args, **kwargs)
 
     # -- dispatch (called by the session) -----------------------------------------------
     def _handle(self, packet: Any) -> Any:
         """Call the method a packet names; returns its result or NO_ACK on failure."""
+        if self.socket.json_loads is not None:
+            packet = self._reread(packet)
+            if packet is None:
+                return NO_ACK
+        if self._overrides_dispatch:
+            return self._legacy_dispatch(packet)
         if type(packet) is EventPacket:
             method_name = self._event_method(packet.name)
             if method_name is None:
                 return NO_ACK
-            return self._call(method_name, packet.args, packet.name)
+            return self._call(method_name, packet.args, packet.name, packet)
         if type(packet) is JsonPacket:
-            return self._call("recv_json", (packet.data,), "json")
-        return self._call("recv_message", (packet.data,), "message")
+            return self._call("recv_json", (packet.data,), "json", packet)
+        return self._call("recv_message", (packet.data,), "message", packet)
+
+    def _legacy_dispatch(self, packet: Any) -> Any:
+        """gevent-socketio's path, for classes overriding process_packet/process_event."""
+        from .packet import to_dict
+
+        try:
+            return self.process_packet(to_dict(packet))
+        except Exception:
+            log.exception("%r: process_packet raised", self)
+            self.error("handler_error", "the server failed to handle a packet")
+            return NO_ACK
 
     def _event_method(self, name: str) -> str | None:
         method_name = _METHOD_NAMES.get(name)
@@ -304,7 +295,8 @@ class BaseNamespace:
             _METHOD_NAMES[name] = method_name
         return method_name
 
-    def _call(self, method_name: str, args: tuple[Any, ...], what: str) -> Any:
+    def _call(self, method_name: str, args: tuple[Any, ...], what: str,
+              packet: Any = None) -> Any:
         if not self.is_method_allowed(method_name):
             self.error("method_access_denied",
                        f'You do not have access to method "{method_name}"')
@@ -313,22 +305,24 @@ class BaseNamespace:
         if method is None or not callable(method):
             self.error("no_such_method", f'The method "{method_name}" was not found')
             return NO_ACK
-        low, high = _arity(type(self), method_name, method)
-        if not low <= len(args) <= high:
+        low, high, wants_packet = _arity(type(self), method_name, method)
+        if wants_packet and packet is not None:  # gevent-socketio: def on_x(self, packet)
+            args = (packet if isinstance(packet, dict) else _as_dict(packet),)
+        elif not low <= len(args) <= high:
             self.error("invalid_arguments",
                        f'"{what}" got {len(args)} argument(s); the handler takes {low}'
                        + ("" if high == low else " or more" if high >= _MANY else f" to {high}"))
             return NO_ACK
         try:
-            return method(*args)
+            return self._decorated(method)(*args)
         except LimitExceeded as exc:
             self.error("limit_exceeded", str(exc))
             return NO_ACK
         except Exception as exc:
-            self.socket.client_log(logging.ERROR, "handler_error", "%r: handler %s raised %s: %s",
-                                   self, method_name, type(exc).__name__, exc,
-                                   exc_info=first_traceback(exc))
-            self._send_error("handler_error", f'the server failed to handle "{what}"')
+            self.socket.client_log(logging.ERROR, "handler_raised",
+                                   "%r: handler %s raised %s: %s", self, method_name,
+                                   type(exc).__name__, exc, exc_info=first_traceback(exc))
+            self.error("handler_error", f'the server failed to handle "{what}"')
             return NO_ACK
 
     def _connected(self) -> None:
@@ -389,12 +383,20 @@ class BaseNamespace:
 
 _MANY = 1 << 30  # "any number of arguments"
 #: class -> {method name -> arity}; weak, so classes built at run time can go away.
-_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int]]]" = (
+_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int, bool]]]" = (
     weakref.WeakKeyDictionary())
 
 
-def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int]:
-    """(least, most) positional arguments ``method`` takes; computed once per class."""
+def _as_dict(packet: Any) -> dict[str, Any]:
+    from .packet import to_dict
+
+    return to_dict(packet)
+
+
+def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, bool]:
+    """(least, most) positional arguments ``method`` takes, and whether its one
+    parameter is named ``packet`` (gevent-socketio's "give me the packet dict");
+    computed once per class."""
     per_class = _ARITY_CACHE.get(cls)
     if per_class is None:
         per_class = _ARITY_CACHE[cls] = {}
@@ -404,11 +406,12 @@ def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int]:
     return found
 
 
-def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
+def _positional_range(fn: Callable[..., Any]) -> tuple[int, int, bool]:
     try:
-        params = inspect.signature(fn).parameters.values()
+        params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return 0, _MANY
+        return 0, _MANY, False
+    wants_packet = [p.name for p in params] == ["packet"]
     low = high = 0
     for p in params:
         if p.kind is p.VAR_POSITIONAL:
@@ -417,4 +420,4 @@ def _positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
             high += 1
             if p.default is p.empty:
                 low += 1
-    return low, max(low, high)
+    return low, max(low, high), wants_packet

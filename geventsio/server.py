@@ -20,10 +20,13 @@ from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
 from .manager import Manager
 from .namespace import BaseNamespace
+from .options import open_log, split_options
 from .session import Session
+from .sessioncompat import ErrorHandler
+from .socketsview import SocketsView
 from .static import ClientFiles
 
-__all__ = ["SocketIOServer", "socketio_manage"]
+__all__ = ["SocketIOServer", "socketio_manage", "serve", "serve_paste", "paste_server"]
 
 
 def _check_namespaces(namespaces: Mapping[str, type]) -> dict[str, type]:
@@ -48,7 +51,11 @@ class SocketIOServer(WSGIServer):
     """A gevent WSGI server that also speaks Socket.IO protocol revision 1.
 
     Keyword arguments not listed here go to ``gevent.pywsgi.WSGIServer`` (``log``,
-    ``error_log``, ``spawn``, ``backlog``, ssl options, ...).
+    ``error_log``, ``spawn``, ``backlog``, ssl options, ...); gevent-socketio's
+    ``namespace=``, ``policy_listener=(host, port)``, ``log_file=`` and
+    ``ws_handler_class=`` are understood (see :mod:`geventsio.options`). Any other
+    keyword raises ConfigurationError naming it. ``policy_server`` defaults to False,
+    or to True when ``policy_listener`` is given.
     """
 
     handler_class = SocketIOHandler
@@ -66,7 +73,7 @@ class SocketIOServer(WSGIServer):
         polling_duration: float = 20,
         origins: str | Sequence[str] = "*:*",
         authorization: Callable[[dict[str, Any]], bool] | None = None,
-        policy_server: bool = False,
+        policy_server: bool | None = None,
         policy_port: int = DEFAULT_POLICY_PORT,
         message_queue: str | None = None,
         max_body_size: int = 1_000_000,
@@ -85,6 +92,14 @@ class SocketIOServer(WSGIServer):
     ) -> None:
         if message_queue is not None:
             raise ConfigurationError("message_queue= is not available in this release")
+        legacy = split_options(kwargs)
+        if legacy.resource is not None:  # gevent-socketio's namespace='socket.io'
+            resource = legacy.resource
+        policy_host = None
+        if legacy.policy_listener is not None:
+            policy_host, policy_port = legacy.policy_listener
+            if policy_server is None:  # gevent-socketio served the policy by default
+                policy_server = True
         self.config = ServerConfig.from_options(
             transports=transports, resource=resource,
             heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
@@ -96,23 +111,30 @@ class SocketIOServer(WSGIServer):
             max_store_bytes=max_store_bytes, max_pending_acks=max_pending_acks,
             max_sessions=max_sessions, max_handshakes_per_address=max_handshakes_per_address,
             ack_timeout=ack_timeout, client_dir=client_dir,
-            policy_server=policy_server, policy_port=policy_port,
+            policy_server=bool(policy_server), policy_port=policy_port,
+            policy_host=policy_host,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None
         self.manager = Manager(self.config, checked)
+        #: gevent-socketio's ``socket.server``: sessions reach their server through it.
+        self.manager.server = self
         self.client_files = ClientFiles.for_config(self.config)
         #: The Flash policy listener (``policy_server=True``), made when the server starts.
         self.policy_server: PolicyServer | None = None
-        super().__init__(listener, application or _not_found, **kwargs)
+        #: The file opened for ``log_file=`` (closed when the server stops).
+        self.log_file = open_log(legacy.log_file, legacy.gevent)
+        super().__init__(listener, application or _not_found, **legacy.gevent)
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, usable outside any handler."""
         return Emitter(self.manager, endpoint)
 
     @property
-    def sockets(self) -> Emitter:
-        """Every client of the default namespace (``server.of('')``)."""
-        return self.of("")
+    def sockets(self) -> SocketsView:
+        """Every client of the default namespace (``server.of('')``), which is also
+        gevent-socketio's read-only mapping of session id -> session (``.items()``,
+        ``[sid]``, ``len``, ``in``)."""
+        return SocketsView(self.manager, "")
 
     def start(self) -> None:
         """Start serving; with ``policy_server=True`` also the Flash policy listener,
@@ -121,7 +143,8 @@ class SocketIOServer(WSGIServer):
         config = self.config
         if config.policy_server and self.policy_server is None:
             document = policy_document(config.allowed_origins)
-            policy = PolicyServer((self.server_host, config.policy_port), document)
+            host = config.policy_host or self.server_host
+            policy = PolicyServer((host, config.policy_port), document)
             try:
                 policy.start()
             except Exception:
@@ -155,16 +178,24 @@ class SocketIOServer(WSGIServer):
         if policy is not None:
             policy.stop(timeout)
         super().stop(max(0.0, timeout - (time.monotonic() - started)))
+        if self.log_file is not None:
+            self.log_file.close()
 
 
 def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],
-                    request: Any = None) -> str:
+                    request: Any = None, error_handler: ErrorHandler | None = None,
+                    json_loads: Callable[[str], Any] | None = None,
+                    json_dumps: Callable[[Any], str] | None = None) -> str:
     """Name the namespaces of a Socket.IO request from inside a WSGI application.
 
     Call it from the view that receives ``/<resource>/...`` requests (gevent-socketio
     style). It returns ``''`` at once; the session goes on in the server. ``request`` is
     kept as ``self.request`` of every namespace (a Flask/werkzeug proxy is resolved to the
-    real request object). Raises ConfigurationError outside a Socket.IO request.
+    real request object). As in gevent-socketio, ``error_handler(socket, error_name,
+    error_message, endpoint, msg_id, quiet)`` replaces the default ``error`` event,
+    ``json_dumps`` decides how the values this session sends are written (they go through
+    it, then the codec writes the result) and ``json_loads`` re-reads the values it
+    receives. Raises ConfigurationError outside a Socket.IO request.
     """
     session = environ.get("socketio")
     if not isinstance(session, Session):
@@ -174,4 +205,43 @@ def socketio_manage(environ: dict[str, Any], namespaces: Mapping[str, type],
     resolve = getattr(request, "_get_current_object", None)
     session.namespace_classes = _check_namespaces(namespaces)
     session.request = resolve() if callable(resolve) else request
+    session.error_handler = error_handler
+    session.json_loads = json_loads
+    session.json_dumps = json_dumps
     return ""
+
+
+_TRUE = ("true", "yes", "on", "1", "enable")
+
+
+def paste_server(app: Callable[..., Any], **options: Any) -> SocketIOServer:
+    """A server from gevent-socketio's ``serve()`` options, which are strings when they
+    come from a PasteDeploy ini file: ``host`` (127.0.0.1), ``port`` (6543), ``resource``,
+    ``transports`` (comma separated), ``policy_server`` (true/false) with
+    ``policy_listener_host``/``policy_listener_port``; others go to ``SocketIOServer``."""
+    host = options.pop("host", "127.0.0.1")
+    port = int(options.pop("port", 6543))
+    transports = options.pop("transports", None)
+    if isinstance(transports, str):
+        transports = [name.strip() for name in transports.split(",") if name.strip()]
+    listener_host = options.pop("policy_listener_host", host)
+    listener_port = int(options.pop("policy_listener_port", DEFAULT_POLICY_PORT))
+    if str(options.pop("policy_server", False)).lower() in _TRUE:
+        options["policy_listener"] = (listener_host, listener_port)
+    return SocketIOServer((host, port), app, transports=transports, **options)
+
+
+def serve(app: Callable[..., Any], **options: Any) -> None:
+    """gevent-socketio's ``serve(app, **kw)``: build :func:`paste_server` and serve until
+    stopped (``_quiet=True``: no banner)."""
+    quiet = options.pop("_quiet", False)
+    server = paste_server(app, **options)
+    if not quiet:
+        print(f"serving on http://{server.server_host}:{server.server_port}")
+    server.serve_forever()
+
+
+def serve_paste(app: Callable[..., Any], global_conf: dict[str, Any], **options: Any) -> int:
+    """PasteDeploy server runner (``use = egg:geventsio#paster``): :func:`serve`."""
+    serve(app, **options)
+    return 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .acks import NO_ACK, ack_args
 from .exceptions import InvalidStateError, ProtocolError
@@ -40,6 +40,7 @@ from .protocol import (
     encode_packet,
     encode_payload,
 )
+from .sessioncompat import ErrorHandler, SocketNames
 from .timers import HubTimer
 
 if TYPE_CHECKING:
@@ -71,14 +72,16 @@ _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 }
 
 
-class Session:
-    """The server side of one client (one ``sid``)."""
+class Session(SocketNames):
+    """The server side of one client (one ``sid``); gevent-socketio's ``Socket``
+    names come from :class:`~geventsio.sessioncompat.SocketNames`."""
 
     # Every packet touches about ten of these; slots keep them cheap and small.
     __slots__ = ("sid", "manager", "config", "handshake", "state", "outbox", "namespaces",
                  "session", "transport", "environ", "namespace_classes", "request",
-                 "close_reason", "_last_seen", "_dispatching", "_heartbeat_timer",
-                 "_close_timer", "_overflowed", "_log_limit", "__weakref__")
+                 "close_reason", "error_handler", "json_dumps", "json_loads", "_last_seen",
+                 "_dispatching", "_heartbeat_timer", "_close_timer", "_overflowed",
+                 "_log_limit", "__weakref__")
 
     def __init__(
         self,
@@ -101,6 +104,10 @@ class Session:
         self.namespace_classes: dict[str, type] | None = None
         self.request: Any = None
         self.close_reason: str | None = None
+        #: What ``socketio_manage(error_handler=, json_dumps=, json_loads=)`` gave.
+        self.error_handler: ErrorHandler | None = None
+        self.json_dumps: Callable[[Any], str] | None = None
+        self.json_loads: Callable[[str], Any] | None = None
         self._last_seen = time.monotonic()
         self._dispatching = 0
         self._overflowed = False  # the outbox overflowed once: the close is on its way
@@ -222,8 +229,13 @@ class Session:
         return self.outbox.put(text)
 
     def send_packet(self, packet: Any) -> None:
-        """Encode and queue one packet object."""
-        self.put(encode_packet(packet))
+        """Encode and queue one packet: a packet object, or a gevent-socketio dict
+        (``{'type': 'event', 'name': ..., 'args': [...], 'endpoint': ...}``, see
+        :mod:`geventsio.packet`; a bad one raises ProtocolError)."""
+        if isinstance(packet, Mapping):
+            self.put(self.legacy_packet(packet))
+        else:
+            self.put(encode_packet(packet))
 
     # -- inbound -----------------------------------------------------------------------
     def receive_payload(self, text: str) -> None:
@@ -246,9 +258,7 @@ class Session:
         self._last_seen = time.monotonic()
         try:
             packet = decode_packet(text)
-        except ProtocolError as exc:
-            self.client_log(logging.WARNING, "malformed_packet", "malformed packet %.100r: %s",
-                            text, exc)
+        except ProtocolError as exc:  # the error handler logs it (limited per client)
             self._report_error("", "malformed_packet", exc.message)
             return
         self.dispatch(packet)
@@ -312,12 +322,15 @@ class Session:
     def _on_error(self, packet: ErrorPacket) -> None:
         log.info("session %s: client reported error %s on %r", self.sid, packet.reason,
                  packet.endpoint)
+        namespace = self.namespaces.get(packet.endpoint)
+        if namespace is not None:
+            namespace._client_error(packet)
 
     def _ignore(self, packet: Any) -> None:
         pass
 
     def _report_error(self, endpoint: str, name: str, message: str) -> None:
-        self.send_packet(EventPacket("error", (name, message), endpoint))
+        self.error(name, message, endpoint)
 
     # -- namespaces --------------------------------------------------------------------
     def connect_namespace(self, endpoint: str) -> None:

@@ -1,0 +1,1 @@
+"""A Django app whose ``sockets.py`` registers namespaces with ``sdjango``."""
