@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .exceptions import ConfigurationError
+from .headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .origins import OriginAllowList
 
-__all__ = ["ServerConfig", "ALL_TRANSPORTS"]
+__all__ = ["ServerConfig", "ALL_TRANSPORTS", "PACKETS_PER_TURN"]
 
 #: Longest timer the JS clients can arm (setTimeout takes at most 2**31 - 1 ms).
 _MAX_SECONDS = 2_000_000
@@ -24,6 +25,10 @@ ALL_TRANSPORTS: tuple[str, ...] = (
     "websocket", "htmlfile", "xhr-polling", "jsonp-polling", "flashsocket", "xhr-multipart")
 #: The port Flash asks for its policy on, after 843.
 DEFAULT_POLICY_PORT = 10843
+#: Packets of one polling POST (or, for the websocket reader, frames) handled before the
+#: connection lets every other connection take its turn: one client's burst never holds
+#: the whole server.
+PACKETS_PER_TURN = 50
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,10 @@ class ServerConfig:
     max_packets_per_payload: int = 1000
     #: Most packets waiting for a slow client before it is disconnected.
     max_queue: int = 10_000
+    #: Largest request header block (every header line with its line end), else 431.
+    max_header_bytes: int = MAX_HEADER_BYTES
+    #: Most header lines in one request, else 431.
+    max_headers: int = MAX_HEADERS
     #: Seconds a callback given to ``emit``/``send`` waits for the client's ack before
     #: it is dropped (``timeout=`` per call overrides it).
     ack_timeout: float = 60.0
@@ -71,7 +80,8 @@ class ServerConfig:
         port = self.policy_port
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"policy_port must be a port number, got {port!r}")
-        for name in ("max_body_size", "max_packets_per_payload", "max_queue"):
+        for name in ("max_body_size", "max_packets_per_payload", "max_queue",
+                     "max_header_bytes", "max_headers"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
 

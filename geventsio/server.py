@@ -17,6 +17,7 @@ from .emitter import Emitter
 from .exceptions import ConfigurationError
 from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
+from .headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .manager import Manager
 from .namespace import BaseNamespace
 from .session import Session
@@ -70,6 +71,8 @@ class SocketIOServer(WSGIServer):
         message_queue: str | None = None,
         max_body_size: int = 1_000_000,
         max_queue: int = 10_000,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+        max_headers: int = MAX_HEADERS,
         ack_timeout: float = 60.0,
         client_dir: str | None = None,
         **kwargs: Any,
@@ -81,7 +84,8 @@ class SocketIOServer(WSGIServer):
             heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
             close_timeout=close_timeout, polling_duration=polling_duration,
             origins=origins, authorization=authorization, max_body_size=max_body_size,
-            max_queue=max_queue, ack_timeout=ack_timeout, client_dir=client_dir,
+            max_queue=max_queue, max_header_bytes=max_header_bytes, max_headers=max_headers,
+            ack_timeout=ack_timeout, client_dir=client_dir,
             policy_server=policy_server, policy_port=policy_port,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None

@@ -8,7 +8,7 @@ import io
 import pytest
 from gevent.pywsgi import WSGIHandler, headers_factory
 
-from geventsio.headers import MAX_HEADERS, RequestHeaders
+from geventsio.headers import RequestHeaders
 
 from .rawclient import request
 
@@ -68,8 +68,9 @@ def test_a_folded_origin_cannot_put_a_line_break_in_the_cors_answer(live):
            b" X-Injected: 1\r\nConnection: close\r\n\r\n")
     answer = request(live.port, "GET", "/", raw=raw)
     assert answer.status == 200
-    assert answer.headers["access-control-allow-origin"] == "http://a.example X-Injected: 1"
-    assert b"\r\n X-Injected" not in answer.raw_head
+    # unfolded to "http://a.example X-Injected: 1", which is no origin: never echoed
+    assert "access-control-allow-origin" not in answer.headers
+    assert b"X-Injected" not in answer.raw_head
 
 
 def test_delete_drops_every_line_of_a_header():
@@ -85,10 +86,6 @@ def test_delete_drops_every_line_of_a_header():
 @pytest.mark.parametrize("raw, reason", [
     (b"GET /socket.io/1/ HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n", "Invalid header"),
     (b"GET /socket.io/1/ HTTP/1.1\r\n folded first\r\nHost: a\r\n\r\n", "Invalid header"),
-    (b"GET /socket.io/1/ HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i
-                                                 for i in range(MAX_HEADERS + 1)) + b"\r\n",
-     "more than"),
-    (b"GET /socket.io/1/ HTTP/1.1\r\nX-Long: " + b"v" * 70000 + b"\r\n\r\n", "too long"),
     (b"GET /socket.io/1/ HTTP/1.1\r\nOrigin: http://a\rX-Injected: 1\r\n\r\n", "bare CR"),
     (b"GET /socket.io/1/ HTTP/1.1\r\nX-Nul: a\x00b\r\n\r\n", "NUL"),
 ])
@@ -98,14 +95,3 @@ def test_malformed_header_blocks_get_400(live, caplog, raw, reason):
     assert len(live.manager.sessions) == 0
     assert request(live.port, "GET", "/socket.io/1/?t=1").status == 200  # still serving
 
-
-def test_chunked_post_body_is_read(live):
-    from .test_bad_input import PollingClient
-
-    client = PollingClient(live.port)
-    body = b'5:::{"name":"echo","args":["chunked"]}'
-    raw = (f"POST {client.path} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-           f"Content-Length: 999\r\nConnection: close\r\n\r\n{len(body):x}\r\n").encode() + \
-        body + b"\r\n0\r\n\r\n"
-    assert request(live.port, "POST", client.path, raw=raw).body == b"1"
-    assert client.poll() == ['5:::{"name":"echo","args":["chunked"]}']
