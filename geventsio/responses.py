@@ -249,13 +249,13 @@ def http_date() -> str:
     return _date_cache[1]
 
 
-_UNSAFE = str.maketrans({"<": "\\x3c", ">": "\\x3e", "&": "\\x26"})
+_UNSAFE = str.maketrans({"<": "\\x3c", ">": "\\x3e"})
 
 
 def safe_text(message: str) -> str:
-    """``message`` as printable ASCII without ``<``, ``>`` or ``&``: those and every
-    other character are written as ``\\xNN``/``\\uNNNN`` escapes, so an error body or
-    log line quoting the request never carries markup or a line break."""
+    """``message`` as printable ASCII without ``<`` or ``>``: those and every other
+    character are written as ``\\xNN``/``\\uNNNN`` escapes, so an error body or log line
+    quoting the request never carries markup or a line break."""
     if message.isascii() and message.isprintable():
         return message.translate(_UNSAFE)
     return "".join(_escape(char) for char in message).translate(_UNSAFE)
