@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import gevent
 
 from .acks import NO_ACK, ack_args
+from .config import PACKETS_PER_TURN
 from .exceptions import InvalidStateError, ProtocolError
 from .outbox import Outbox
 from .protocol import (
@@ -211,9 +212,13 @@ class Session:
 
         Raises ProtocolError if the framing is malformed, before any packet of the payload
         is handled; a well-framed but malformed packet is answered by :meth:`receive`.
+        Every ``PACKETS_PER_TURN`` packets the other greenlets get a turn.
         """
-        for packet_text in decode_payload(text, self.config.max_packets_per_payload):
+        packets = decode_payload(text, self.config.max_packets_per_payload)
+        for count, packet_text in enumerate(packets, 1):
             self.receive(packet_text)
+            if count % PACKETS_PER_TURN == 0:
+                gevent.sleep(0)  # every other connection gets its turn (security.md)
 
     def receive(self, text: str) -> None:
         """Decode and dispatch one packet; a malformed one is logged and answered.
