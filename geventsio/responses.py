@@ -116,6 +116,24 @@ class HTTPAnswers(WSGIHandler):
         self.close_connection = True
         return str(status.value), refusal(status, message, head_only=head)
 
+    def _send_error_response_if_possible(self, error_code: int) -> None:
+        """gevent's last-resort 400 (a body that broke off mid-chunk) or 500 (an
+        exception), in our form: nosniff, no body for HEAD, then close."""
+        self.close_connection = True
+        if self.response_length or self.headers_sent:
+            return
+        status = HTTPStatus(error_code)
+        answer = refusal(status, status.phrase, head_only=self.command == "HEAD")
+        self.status = f"{status.value} {status.phrase}".encode("latin-1")
+        self._orig_status = self.status.decode("latin-1")
+        self.code = status.value
+        self.headers_sent = True
+        try:
+            self.socket.sendall(answer)
+            self.response_length = len(answer)
+        except OSError:
+            pass
+
     # -- the wrapped WSGI application: no body for HEAD -------------------------------
     def finalize_headers(self) -> None:
         super().finalize_headers()

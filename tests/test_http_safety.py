@@ -96,16 +96,26 @@ def _answers(port: int) -> dict[str, object]:
         "431": request(port, "GET", "/", raw=b"GET / HTTP/1.1\r\nX: " + b"v" * 17000 + b"\r\n\r\n"),
         "414": request(port, "GET", "/", raw=b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n"),
         "unknown sid": request(port, "GET", "/socket.io/1/xhr-polling/nosuch"),
+        "400 broken chunk": request(port, "POST", client.path, raw=(
+            f"POST {client.path} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+            "\r\nzz\r\n3:::\r\n0\r\n\r\n").encode()),
+        "500 from the app": request(port, "GET", "/raises"),
     }
 
 
 def test_every_answer_says_nosniff(live):
+    def app(environ, start_response):
+        raise RuntimeError("the app fails")
+
+    live.server.application = app
     answers = _answers(live.port)
     for name, answer in answers.items():
         assert answer.headers.get("x-content-type-options") == "nosniff", (name, answer)
     assert answers["400 framing"].status == 400
     assert answers["431"].status == 431
     assert answers["414"].status == 414
+    assert answers["400 broken chunk"].status == 400
+    assert answers["500 from the app"].status == 500
 
 
 def test_a_streaming_answer_says_nosniff(live):
