@@ -16,7 +16,11 @@ ways (request smuggling). A block is refused when
   a bare CR or a NUL (``400``);
 * its framing is ambiguous (:meth:`RequestHeaders.framing_problem`, ``400``): a repeated
   or non-digit ``Content-Length``, ``Content-Length`` together with ``Transfer-Encoding``,
-  or any ``Transfer-Encoding`` but a single ``chunked`` on HTTP/1.1.
+  or any ``Transfer-Encoding`` but a single ``chunked`` on HTTP/1.1, or either spelt
+  with ``_`` (which gevent ignores and some proxies read as ``-``).
+
+gevent's ``read_request`` then takes ``Content-Length`` and ``Transfer-Encoding`` from
+this object, and its environ builder from the same lines, so it cannot disagree with us.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ MAX_HEADER_BYTES = 16384
 MAX_HEADERS = 100
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FRAMING = ("content-length", "transfer-encoding")
 #: Digits of a Content-Length we read (a larger body is refused long before).
 _MAX_LENGTH_DIGITS = 18
 
@@ -109,6 +114,11 @@ class RequestHeaders:
         RFC 9112 section 6: a request carries either one ``Content-Length`` of digits, or
         (HTTP/1.1 only) ``Transfer-Encoding: chunked``, the only coding read here.
         """
+        for line in self.lines:
+            name = line.partition(":")[0].lower()
+            if "_" in name and name.replace("_", "-") in _FRAMING:
+                # gevent leaves it out of the environ; a proxy may read it as the real one
+                return f"header {name!r} stands for {name.replace('_', '-')!r}"
         lengths = self.values("content-length")
         encodings = self.values("transfer-encoding")
         if encodings:

@@ -95,6 +95,9 @@ VECTORS = {
     "TE chunked twice in one line": _post("Transfer-Encoding: chunked, chunked\r\n",
                                           CHUNKED_SMUGGLE),
     "TE on HTTP/1.0": _post("Transfer-Encoding: chunked\r\n", CHUNKED_SMUGGLE, "HTTP/1.0"),
+    "CL spelt with an underscore": _post(
+        f"Content_Length: {len(SMUGGLED) + 3}\r\n", b"abc" + SMUGGLED),
+    "TE spelt with an underscore": _post("Transfer_Encoding: chunked\r\n", CHUNKED_SMUGGLE),
     "TE folded onto another line": _post(
         "X-A: 1\r\nTransfer-Encoding: chunked\r\n identity\r\n", CHUNKED_SMUGGLE),
 }
