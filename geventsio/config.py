@@ -50,7 +50,8 @@ class ServerConfig:
     max_packets_per_payload: int = 1000
     #: Most packets waiting for a slow client before it is disconnected.
     max_queue: int = 10_000
-    #: Largest request header block (every header line with its line end), else 431.
+    #: Largest request header block (every header line with its line end, and the blank
+    #: line ending the block), else 431.
     max_header_bytes: int = MAX_HEADER_BYTES
     #: Most header lines in one request, else 431.
     max_headers: int = MAX_HEADERS

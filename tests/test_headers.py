@@ -95,3 +95,31 @@ def test_malformed_header_blocks_get_400(live, caplog, raw, reason):
     assert len(live.manager.sessions) == 0
     assert request(live.port, "GET", "/socket.io/1/?t=1").status == 200  # still serving
 
+
+
+def test_the_byte_limit_counts_every_line_and_the_blank_line():
+    block = b"Host: a\r\nX-Pad: " + b"p" * 100 + b"\r\n\r\n"
+    assert RequestHeaders.read(io.BytesIO(block), max_bytes=len(block)).status == ""
+    refused = RequestHeaders.read(io.BytesIO(block), max_bytes=len(block) - 1)
+    assert refused.code == 431 and "larger than" in refused.status
+
+
+def test_the_line_limit_is_exact():
+    block = b"".join(b"X-%d: v\r\n" % i for i in range(5)) + b"\r\n"
+    assert RequestHeaders.read(io.BytesIO(block), max_count=5).status == ""
+    assert RequestHeaders.read(io.BytesIO(block), max_count=4).code == 431
+
+
+@pytest.mark.parametrize("block, problem", [
+    (b"Content-Length: 12\r\n\r\n", ""),
+    (b"Transfer-Encoding: chunked\r\n\r\n", ""),
+    (b"Content-Length: 1\r\ncontent-length: 1\r\n\r\n", "repeated"),
+    (b"Content-Length: 1\xb2\r\n\r\n", "invalid"),  # "1²": str.isdigit() alone says yes
+    (b"Content-Length: " + b"9" * 19 + b"\r\n\r\n", "invalid"),
+    (b"Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", "together"),
+    (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "unsupported"),
+])
+def test_framing_problems(block, problem):
+    headers = RequestHeaders.read(io.BytesIO(block))
+    found = headers.framing_problem("HTTP/1.1")
+    assert (problem in found) if problem else found == ""
