@@ -41,10 +41,14 @@ def test_a_pipelining_client_does_not_starve_another(live):
         still_flooding = flooder.poll() is None
     finally:
         flooder.stdin.close()
-        flooder.wait(timeout=60)
+        try:
+            flooder.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            flooder.kill()
+            flooder.wait()
     served = int(flooder.stdout.read().split()[-1])
     assert still_flooding, "the victim was served only once the flood had ended"
-    assert served > 1000, served  # it really was a flood
+    assert served > 500, served  # it really was a flood, served alongside the victim
     assert statistics.median(round_trips) < LIVENESS_BOUND, round_trips
 
 
