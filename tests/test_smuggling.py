@@ -193,8 +193,9 @@ def _deep_size(obj, seen=None) -> int:
     return size
 
 
-def test_thirty_handshakes_with_large_headers_hold_little(live):
+def test_thirty_handshakes_with_large_headers_hold_little(make_server):
     """The review's probe cost 5.9 MB per session; the cap bounds it by the header block."""
+    live = make_server()  # the default close timeout: no session is reaped meanwhile
     probe = [(f"X-Big-{i}", "v" * 60_000) for i in range(97)]
     near_cap = [(f"X-Pad-{i}", "p" * 150) for i in range(90)]  # ~14.6 KB, under 16 KiB
     for _ in range(30):
