@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .exceptions import ConfigurationError
+from .headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .origins import OriginAllowList
 
 __all__ = ["ServerConfig", "ALL_TRANSPORTS"]
@@ -60,6 +61,11 @@ class ServerConfig:
     max_store_keys: int = 1000
     max_store_bytes: int = 1024 * 1024
     max_pending_acks: int = 1000
+    #: Largest request header block (every header line with its line end, and the blank
+    #: line ending the block), else 431.
+    max_header_bytes: int = MAX_HEADER_BYTES
+    #: Most header lines in one request, else 431.
+    max_headers: int = MAX_HEADERS
     #: Seconds a callback given to ``emit``/``send`` waits for the client's ack before
     #: it is dropped (``timeout=`` per call overrides it).
     ack_timeout: float = 60.0
@@ -91,7 +97,8 @@ class ServerConfig:
         for name in ("max_body_size", "max_packets_per_payload", "max_queue",
                      "max_buffer_bytes", "max_rooms_per_client", "max_room_name_length",
                      "max_store_keys", "max_store_bytes", "max_pending_acks",
-                     "max_sessions"):
+                     "max_sessions",
+                     "max_header_bytes", "max_headers"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
         rate = self.max_handshakes_per_address

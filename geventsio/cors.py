@@ -4,6 +4,9 @@ The 0.9 clients make only simple cross-origin requests (GETs and ``text/plain`` 
 which the reference answers with ``Access-Control-Allow-Origin: <the Origin>`` and
 ``Access-Control-Allow-Credentials: true``. We send those only to origins the ``origins``
 option allows, and also answer an ``OPTIONS`` preflight, which other clients may send.
+An ``Origin`` that names no web origin (``null``, sent by sandboxed frames and ``file:``
+pages, ``*``, or anything else that is not ``scheme://host[:port]``) is never echoed,
+whatever ``origins`` says: echoed with credentials it would hand the answers to any page.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .exceptions import ProtocolError
-from .origins import OriginAllowList, request_origin
+from .origins import OriginAllowList, parse_origin, request_origin
 
 __all__ = ["METHODS", "PREFLIGHT_MAX_AGE", "check_origin", "cors_headers", "preflight_headers"]
 
@@ -24,6 +27,8 @@ PREFLIGHT_MAX_AGE = "7200"
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _TOKEN_LIST = re.compile(rf"{_TOKEN}(?:[ \t]*,[ \t]*{_TOKEN})*")
+#: What a browser sends as ``Origin``: scheme, ``://``, host (no ``*``), optional port.
+_SERIALIZED_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/?#*,;]+", re.IGNORECASE)
 
 
 def check_origin(allowed: OriginAllowList, environ: dict[str, Any], handshake: bool) -> None:
@@ -46,8 +51,10 @@ def check_origin(allowed: OriginAllowList, environ: dict[str, Any], handshake: b
 
 
 def cors_headers(allowed: OriginAllowList, origin: str | None) -> list[tuple[str, str]]:
-    """The reference's CORS headers for an allowed ``Origin``; none without one."""
-    if not origin or not allowed.allows(origin):
+    """The reference's CORS headers for an allowed ``Origin``; none without one, and
+    none for an ``Origin`` that is not a web origin (``null``, ``*``, garbage)."""
+    if not origin or _SERIALIZED_ORIGIN.fullmatch(origin) is None or \
+            parse_origin(origin) is None or not allowed.allows(origin):
         return []
     return [("Access-Control-Allow-Origin", origin),
             ("Access-Control-Allow-Credentials", "true")]

@@ -29,7 +29,7 @@ from .protocol import (
     parse_query,
     parse_target,
 )
-from .responses import Answered, HTTPAnswers, http_date
+from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .session import Session, SessionState
 from .static import ClientFiles, etag_matches
 from .transports import TRANSPORTS
@@ -81,7 +81,7 @@ class SocketIOHandler(HTTPAnswers):
                 return
         log.warning("neither HTTP nor a Flash policy request from %s", self.client_address)
         self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
-                            b"Content-Length: 0\r\n\r\n")
+                            b"X-Content-Type-Options: nosniff\r\nContent-Length: 0\r\n\r\n")
 
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
@@ -107,10 +107,11 @@ class SocketIOHandler(HTTPAnswers):
         except Answered:
             pass
         except ProtocolError as exc:
-            log.warning("%s %s from %s: %s", self.command, self.path,
-                        self.client_address, exc.message)
+            message = safe_text(exc.message)
+            log.warning("%s %s from %s: %s", self.command, safe_text(self.path[:200]),
+                        self.client_address, message)
             if not self.headers_sent:
-                self._respond(exc.status, exc.message.encode("utf-8"))
+                self._respond(exc.status, message.encode("ascii"))
             if exc.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
                 self._stop_reading()
 
@@ -363,8 +364,7 @@ class SocketIOHandler(HTTPAnswers):
         if etag_matches(self.environ.get("HTTP_IF_NONE_MATCH"), dict(headers)["ETag"]):
             self._respond(HTTPStatus.NOT_MODIFIED, b"", content_type=None, headers=headers)
             return
-        self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers,
-                      head_only=self.command == "HEAD")
+        self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers)
 
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:

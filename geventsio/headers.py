@@ -1,22 +1,47 @@
-"""Request headers read without the ``email`` package.
+"""Request headers read without the ``email`` package, and refused when they are unsafe.
 
 gevent's ``WSGIHandler.read_request`` builds ``self.headers`` with
 ``http.client.parse_headers``, which runs the email package's feed parser: about a third
 of the server's CPU per xhr-polling round trip (benchmarks/FINDINGS.md). Socket.IO
 requests carry a handful of plain headers, so :class:`RequestHeaders` reads the lines
-itself, with the same limits as ``http.client`` (line length, header count), and offers
-exactly what gevent's handler, gunicorn's access log and our handler use.
+itself and offers exactly what gevent's handler, gunicorn's access log and our handler use.
+
+It is also the one place that decides whether a header block is acceptable, so that no
+two parsers (ours, gevent's environ builder, a proxy in front) can read one request two
+ways (request smuggling). A block is refused when
+
+* it is larger than ``max_bytes`` in total or has more than ``max_count`` lines
+  (``431 Request Header Fields Too Large``);
+* a line is not ``name: value`` with a token for a name: whitespace before the colon,
+  a bare CR or a NUL (``400``);
+* its framing is ambiguous (:meth:`RequestHeaders.framing_problem`, ``400``): a repeated
+  or non-digit ``Content-Length``, ``Content-Length`` together with ``Transfer-Encoding``,
+  or any ``Transfer-Encoding`` but a single ``chunked`` on HTTP/1.1, or either spelt
+  with ``_`` (which gevent ignores and some proxies read as ``-``).
+
+gevent's ``read_request`` then takes ``Content-Length`` and ``Transfer-Encoding`` from
+this object, and its environ builder from the same lines, so it cannot disagree with us.
 """
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any, BinaryIO, Iterator
 
-__all__ = ["RequestHeaders", "MAX_LINE", "MAX_HEADERS"]
+__all__ = ["RequestHeaders", "MAX_HEADER_BYTES", "MAX_HEADERS"]
 
-#: As http.client: the longest header line, and the most header lines, accepted.
-MAX_LINE = 65536
+#: The defaults of the ``max_header_bytes`` and ``max_headers`` server options: the
+#: header block's size (every line with its line end, the blank line ending the block
+#: included, the request line not) and
+#: its number of lines. 16 KiB is node's default; nginx allows a little more.
+MAX_HEADER_BYTES = 16384
 MAX_HEADERS = 100
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FRAMING = ("content-length", "transfer-encoding")
+#: Digits of a Content-Length we read (a larger body is refused long before).
+_MAX_LENGTH_DIGITS = 18
 
 
 class RequestHeaders:
@@ -25,30 +50,36 @@ class RequestHeaders:
     The first value of a repeated header wins (as ``email.message.Message.get``); the
     lines are what gevent turns into the environ. A folded line (obs-fold) is joined to
     the one before with a space, as RFC 9112 allows, so no value holds a line break that
-    could reach a response header (``Origin`` is echoed by CORS answers); a bare CR or a
-    NUL makes the block malformed.
-    ``status`` is non-empty for a malformed header block, which gevent answers with 400.
+    could reach a response header (``Origin`` is echoed by CORS answers).
+    ``status`` is non-empty for a refused header block, and ``code`` is then the HTTP
+    status to answer with (400 or 431).
     """
 
-    __slots__ = ("lines", "status", "_index")
+    __slots__ = ("lines", "status", "code", "_index")
 
-    def __init__(self, lines: list[str], status: str = "") -> None:
+    def __init__(self, lines: list[str], status: str = "",
+                 code: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
         self.lines = lines
         self.status = status
+        self.code = code
         self._index: dict[str, str] | None = None
 
     @classmethod
-    def read(cls, rfile: BinaryIO) -> "RequestHeaders":
-        """Read header lines from ``rfile`` up to the blank line that ends them."""
+    def read(cls, rfile: BinaryIO, max_bytes: int = MAX_HEADER_BYTES,
+             max_count: int = MAX_HEADERS) -> "RequestHeaders":
+        """Read header lines from ``rfile`` up to the blank line that ends them, reading
+        at most ``max_bytes`` (+1 to see that the block is too large)."""
         lines: list[str] = []
+        budget = max_bytes
         while True:
-            line = rfile.readline(MAX_LINE + 1)
-            if len(line) > MAX_LINE:
-                return cls([], "Line too long")
+            line = rfile.readline(budget + 1)
+            budget -= len(line)
+            if budget < 0:
+                return cls.too_large(f"header block larger than {max_bytes} bytes")
             if line in (b"\r\n", b"\n", b""):
                 return cls(lines)
-            if len(lines) >= MAX_HEADERS:
-                return cls([], f"got more than {MAX_HEADERS} headers")
+            if len(lines) >= max_count:
+                return cls.too_large(f"got more than {max_count} headers")
             text = line.decode("latin-1").rstrip("\r\n")
             if "\r" in text or "\x00" in text:
                 return cls([], "Invalid header line")  # a bare CR would split it later
@@ -57,9 +88,55 @@ class RequestHeaders:
                     return cls([], "Invalid header line")
                 lines[-1] = lines[-1].rstrip() + " " + text.strip()
                 continue
-            if ":" not in text:
-                return cls([], "Invalid header line")
+            name, colon, _ = text.partition(":")
+            if not colon or _TOKEN.fullmatch(name) is None:
+                # whitespace before the colon included: some parsers strip it, some don't
+                return cls([], f"Invalid header name {name[:40]!r}")
             lines.append(text)
+
+    @classmethod
+    def too_large(cls, status: str) -> "RequestHeaders":
+        """A refused block answered with 431."""
+        return cls([], status, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+
+    def values(self, name: str) -> list[str]:
+        """Every value of header ``name`` (any case), in order."""
+        lowered = name.lower()
+        found = []
+        for line in self.lines:
+            key, _, value = line.partition(":")
+            if key.lower() == lowered:
+                found.append(value.strip())
+        return found
+
+    def framing_problem(self, version: str) -> str:
+        """Why the body's length would be ambiguous (``''`` when it is not).
+
+        RFC 9112 section 6: a request carries either one ``Content-Length`` of digits, or
+        (HTTP/1.1 only) ``Transfer-Encoding: chunked``, the only coding read here.
+        """
+        for line in self.lines:
+            name = line.partition(":")[0].lower()
+            if "_" in name and name.replace("_", "-") in _FRAMING:
+                # gevent leaves it out of the environ; a proxy may read it as the real one
+                return f"header {name!r} stands for {name.replace('_', '-')!r}"
+        lengths = self.values("content-length")
+        encodings = self.values("transfer-encoding")
+        if encodings:
+            if lengths:
+                return "Content-Length together with Transfer-Encoding"
+            if version != "HTTP/1.1":
+                return f"Transfer-Encoding in an {version} request"
+            if len(encodings) > 1 or encodings[0].lower() != "chunked":
+                return f"unsupported Transfer-Encoding {', '.join(encodings)[:60]!r}"
+            return ""
+        if len(lengths) > 1:
+            return "repeated Content-Length"
+        if lengths:
+            value = lengths[0]
+            if not (value.isascii() and value.isdigit()) or len(value) > _MAX_LENGTH_DIGITS:
+                return f"invalid Content-Length {value[:20]!r}"
+        return ""
 
     def _lookup(self) -> dict[str, str]:
         index = self._index
@@ -67,7 +144,7 @@ class RequestHeaders:
             index = {}
             for line in self.lines:
                 name, _, value = line.partition(":")
-                index.setdefault(name.strip().lower(), value.strip())
+                index.setdefault(name.lower(), value.strip())
             self._index = index
         return index
 
@@ -88,7 +165,7 @@ class RequestHeaders:
         if lowered not in self._lookup():
             raise KeyError(name)
         self.lines = [line for line in self.lines
-                      if line.partition(":")[0].strip().lower() != lowered]
+                      if line.partition(":")[0].lower() != lowered]
         self._index = None
 
     @property

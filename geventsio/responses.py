@@ -3,9 +3,14 @@
 Every Socket.IO response is written whole, head and body in one ``sendall`` (gevent's
 handler writes them separately, and on a kept-alive connection the second write waits for
 the client's delayed ACK: ~40 ms per poll). Request bodies are read with a size limit, and
-the websocket upgrade is answered here; request headers are read by
-:class:`geventsio.headers.RequestHeaders`. :class:`HTTPAnswers` is the base of
+the websocket upgrade is answered here; request headers are read, and refused when unsafe,
+by :class:`geventsio.headers.RequestHeaders`. :class:`HTTPAnswers` is the base of
 ``SocketIOHandler``; it knows nothing about sessions.
+
+Every answer written here says ``X-Content-Type-Options: nosniff``, has no body for
+``HEAD``, and a ``text/plain`` error body never carries markup from the request
+(:func:`safe_text`). A kept-alive connection lets the others take their turn between two
+requests, so a client pipelining requests cannot hold the server.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import socket
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 from geventwebsocket.websocket import Stream
 
@@ -28,11 +35,18 @@ from .transports.websocket import LimitedWebSocket
 if TYPE_CHECKING:
     from .server import SocketIOServer
 
-__all__ = ["HTTPAnswers", "Answered", "http_date", "TEXT"]
+__all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text", "TEXT",
+           "NOSNIFF"]
+
+log = logging.getLogger("geventsio.http")
 
 _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 TEXT = "text/plain; charset=UTF-8"
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+#: After a refusal, how long and how much the connection is read on before it closes.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1 << 20
 
 
 class HTTPAnswers(WSGIHandler):
@@ -41,8 +55,94 @@ class HTTPAnswers(WSGIHandler):
     server: "SocketIOServer"
 
     def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
-        """Request headers, read without the email package (see :mod:`geventsio.headers`)."""
-        return RequestHeaders.read(fp)
+        """Request headers, read without the email package (see :mod:`geventsio.headers`);
+        raises HeadersRefused for a block that is too large or could be read two ways."""
+        config = self.server.config
+        headers = RequestHeaders.read(fp, config.max_header_bytes, config.max_headers)
+        if headers.status:
+            raise HeadersRefused(headers.code, headers.status)
+        problem = headers.framing_problem(self.request_version)
+        if problem:
+            raise HeadersRefused(HTTPStatus.BAD_REQUEST, problem)
+        return headers
+
+    def handle_one_request(self) -> Any:
+        """gevent's, plus a turn for every other connection after each kept-alive request
+        (pipelined requests are otherwise served back to back without yielding), and our
+        own answer to a request line that is too long."""
+        result = super().handle_one_request()
+        if result is True:
+            gevent.sleep(0)
+        elif isinstance(result, tuple):
+            if result[0] == "414":
+                result = ("414", refusal(HTTPStatus.REQUEST_URI_TOO_LONG, "request line too long"))
+            self._refuse(*result)
+            return None
+        return result
+
+    def _refuse(self, code: str, answer: bytes) -> None:
+        """Send a refusal, then close gently: stop writing and read on for a while, so the
+        answer is not lost to a reset while the client is still sending (a browser
+        sending a header block that is too large should see its 431)."""
+        self.status = code.encode("ascii")
+        self._orig_status = code
+        self.response_length = len(answer)
+        try:
+            self.socket.sendall(answer)
+            self.socket.shutdown(socket.SHUT_WR)
+            drained = 0
+            with gevent.Timeout(LINGER_SECONDS, False):
+                while drained < LINGER_BYTES:
+                    chunk = self.socket.recv(65536)
+                    if not chunk:
+                        break
+                    drained += len(chunk)
+        except OSError:
+            pass
+        self.time_finish = time.time()
+        self.log_request()
+
+    def _handle_client_error(self, ex: Exception) -> tuple[str, bytes]:
+        """A request gevent could not read (or we refused): log one line, answer 400 or
+        431 with the reason, and close (gevent's loop closes after this answer)."""
+        if isinstance(ex, HeadersRefused):
+            status, message, head = ex.status, ex.message, self.command == "HEAD"
+        else:
+            status, message, head = HTTPStatus.BAD_REQUEST, str(ex) or type(ex).__name__, False
+            if not isinstance(ex, (ValueError, OSError)):
+                log.error("unexpected error reading a request", exc_info=ex)
+        log.warning("%d %s from %s: %s", status.value, status.phrase, self.client_address,
+                    safe_text(message[:200]))
+        self.close_connection = True
+        return str(status.value), refusal(status, message, head_only=head)
+
+    def _send_error_response_if_possible(self, error_code: int) -> None:
+        """gevent's last-resort 400 (a body that broke off mid-chunk) or 500 (an
+        exception), in our form: nosniff, no body for HEAD, then close."""
+        self.close_connection = True
+        if self.response_length or self.headers_sent:
+            return
+        status = HTTPStatus(error_code)
+        answer = refusal(status, status.phrase, head_only=self.command == "HEAD")
+        self.status = f"{status.value} {status.phrase}".encode("latin-1")
+        self._orig_status = self.status.decode("latin-1")
+        self.code = status.value
+        self.headers_sent = True
+        try:
+            self.socket.sendall(answer)
+            self.response_length = len(answer)
+        except OSError:
+            pass
+
+    # -- the wrapped WSGI application: no body for HEAD -------------------------------
+    def finalize_headers(self) -> None:
+        super().finalize_headers()
+        if self.command == "HEAD":
+            self.response_use_chunked = False  # no chunks, not even the last one
+
+    def _write(self, data: bytes) -> None:  # type: ignore[override]
+        if self.command != "HEAD":
+            super()._write(data)
 
     def _stop_reading(self) -> None:
         """Refuse the rest of an oversize body: gevent would otherwise read it all to
@@ -105,7 +205,7 @@ class HTTPAnswers(WSGIHandler):
         return body
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = TEXT,
-                 headers: list[tuple[str, str]] | None = None, head_only: bool = False) -> None:
+                 headers: list[tuple[str, str]] | None = None) -> None:
         """Write a whole response (head and body) with one sendall (no body for HEAD or
         ``304``, whose Content-Length is left out)."""
         all_headers = [("Content-Type", content_type)] if content_type else []
@@ -116,12 +216,13 @@ class HTTPAnswers(WSGIHandler):
             all_headers.append(("Date", http_date()))
             self._write_head(status, all_headers, b"", with_length=False)
             return
+        head_only = self.command == "HEAD"
         self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
                     *, with_length: bool = True, length: int | None = None) -> None:
         status_line = f"{status.value} {status.phrase}"
-        lines = [f"HTTP/1.1 {status_line}"]
+        lines = [f"HTTP/1.1 {status_line}", "X-Content-Type-Options: nosniff"]
         lines.extend(f"{name}: {value}" for name, value in headers)
         if with_length:
             lines.append(f"Content-Length: {len(body) if length is None else length}")
@@ -135,6 +236,15 @@ class HTTPAnswers(WSGIHandler):
         self.response_length = len(head) + len(body)
         self.socket.sendall(head + body)
 
+
+class HeadersRefused(ValueError):
+    """A request's header block we do not read (gevent answers ValueErrors as client
+    errors): ``status`` is 400 or 431, ``message`` says why."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class Answered(ProtocolError):
@@ -155,3 +265,32 @@ def http_date() -> str:
         _date_cache[1] = value.decode("latin-1") if isinstance(value, bytes) else value
         _date_cache[0] = now
     return _date_cache[1]
+
+
+_UNSAFE = str.maketrans({"<": "\\x3c", ">": "\\x3e"})
+
+
+def safe_text(message: str) -> str:
+    """``message`` as printable ASCII without ``<`` or ``>``: those and every other
+    character are written as ``\\xNN``/``\\uNNNN`` escapes, so an error body or log line
+    quoting the request never carries markup or a line break."""
+    if message.isascii() and message.isprintable():
+        return message.translate(_UNSAFE)
+    return "".join(_escape(char) for char in message).translate(_UNSAFE)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0x20 <= code < 0x7F:
+        return char
+    return f"\\x{code:02x}" if code < 0x100 else (
+        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def refusal(status: HTTPStatus, message: str, head_only: bool = False) -> bytes:
+    """A whole ``Connection: close`` answer for a request refused before it was routed."""
+    body = (safe_text(message) + "\n").encode("ascii")
+    head = (f"HTTP/1.1 {status.value} {status.phrase}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n"
+            f"Content-Type: {TEXT}\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
+            f"Date: {http_date()}\r\n\r\n").encode("ascii")
+    return head if head_only else head + body

@@ -18,6 +18,7 @@ from .emitter import Emitter
 from .exceptions import ConfigurationError
 from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
+from .headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .manager import Manager
 from .namespace import BaseNamespace
 from .options import open_log, split_options
@@ -86,6 +87,8 @@ class SocketIOServer(WSGIServer):
         max_pending_acks: int = 1000,
         max_sessions: int = 50_000,
         max_handshakes_per_address: float | None = None,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+        max_headers: int = MAX_HEADERS,
         ack_timeout: float = 60.0,
         client_dir: str | None = None,
         **kwargs: Any,
@@ -110,6 +113,7 @@ class SocketIOServer(WSGIServer):
             max_room_name_length=max_room_name_length, max_store_keys=max_store_keys,
             max_store_bytes=max_store_bytes, max_pending_acks=max_pending_acks,
             max_sessions=max_sessions, max_handshakes_per_address=max_handshakes_per_address,
+            max_header_bytes=max_header_bytes, max_headers=max_headers,
             ack_timeout=ack_timeout, client_dir=client_dir,
             policy_server=bool(policy_server), policy_port=policy_port,
             policy_host=policy_host,

@@ -24,6 +24,8 @@ from geventsio.config import ServerConfig
     ({"resource": "/"}, "resource"),
     ({"max_body_size": 0}, "max_body_size"),
     ({"max_queue": 0}, "max_queue"),
+    ({"max_header_bytes": 0}, "max_header_bytes"),
+    ({"max_headers": 0}, "max_headers"),
     ({"ack_timeout": 0}, "ack_timeout"),
     ({"ack_timeout": None}, "ack_timeout"),
     ({"origins": ""}, "at least one"),

@@ -69,6 +69,7 @@ def test_inline_answer_follows_the_origins(make_server):
 def test_other_non_http_bytes_get_400(live, caplog):
     answer = _ask_policy(live.port, [b"<policy-file-request/>!"])
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"\r\nX-Content-Type-Options: nosniff\r\n" in answer
     assert "neither HTTP nor a Flash policy request" in caplog.text
 
 

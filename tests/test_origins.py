@@ -207,8 +207,10 @@ def test_preflight_with_malformed_requested_headers_is_400(guarded, caplog):
 
 
 def test_default_origins_allow_everyone_with_cors(live):
-    response = request(live.port, "OPTIONS", "/socket.io/1/", headers={"Origin": "null"})
-    assert response.headers["access-control-allow-origin"] == "null"
+    response = request(live.port, "OPTIONS", "/socket.io/1/",
+                       headers={"Origin": "http://any.example:8123"})
+    assert response.headers["access-control-allow-origin"] == "http://any.example:8123"
+    assert response.headers["access-control-allow-credentials"] == "true"
     assert handshake(live.port)  # no Origin at all
 
 
