@@ -49,6 +49,13 @@ class ServerConfig:
     #: Most bytes (UTF-8 of the encoded packets) waiting for one client before it is
     #: disconnected; volatile packets are dropped instead of queued past it.
     max_buffer_bytes: int = 4 * 1024 * 1024
+    #: Seconds a connection may take to send a request's line and headers (from its
+    #: first byte); then it is closed. Seconds a kept-alive connection may stay idle
+    #: before its next request. Seconds a POST body may take to arrive (408 after).
+    #: None of these touch a websocket or a long poll once its request has arrived.
+    request_head_timeout: float = 30.0
+    keepalive_timeout: float = 30.0
+    request_body_timeout: float = 30.0
     #: Most sessions this server holds; a handshake past it is answered 503.
     max_sessions: int = 50_000
     #: Handshakes per second one address may make (429 past it); None = no limit.
@@ -124,7 +131,8 @@ class ServerConfig:
         poll held longer than the close timeout makes them close it themselves.
         """
         for name in ("heartbeat_interval", "heartbeat_timeout", "close_timeout",
-                     "polling_duration", "ack_timeout"):
+                     "polling_duration", "ack_timeout", "request_head_timeout",
+                     "keepalive_timeout", "request_body_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
                     0 < value < _MAX_SECONDS):

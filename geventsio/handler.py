@@ -64,13 +64,33 @@ class SocketIOHandler(HTTPAnswers):
 
     def read_requestline(self) -> str:
         """The request line; answers a Flash policy request sent as a connection's
-        first bytes instead (and returns ``''``, which ends the connection)."""
-        if not self._first_line_read:
-            self._first_line_read = True
-            if self.rfile.peek(1)[:1] == POLICY_REQUEST[:1]:
-                self._answer_policy_request()
-                return ""
+        first bytes instead (and returns ``''``, which ends the connection).
+
+        A connection that sends nothing within ``request_head_timeout`` (its first
+        request) or ``keepalive_timeout`` (a later one) is closed quietly; from the
+        request's first byte, its line and headers must arrive within
+        ``request_head_timeout`` (see :meth:`handle_one_request`).
+        """
+        first = not self._first_line_read
+        self._first_line_read = True
+        config = self.server.config
+        first_byte = self._peek(config.request_head_timeout if first
+                                else config.keepalive_timeout)
+        if not first_byte:
+            return ""
+        self.start_head_deadline(config.request_head_timeout)
+        if first and first_byte == POLICY_REQUEST[:1]:
+            self._answer_policy_request()
+            return ""
         return super().read_requestline()
+
+    def _peek(self, seconds: float) -> bytes:
+        """The connection's next byte, not consumed; b"" if none came within ``seconds``
+        or the peer closed."""
+        with gevent.Timeout(seconds, False):
+            return bytes(self.rfile.peek(1)[:1])
+        log.debug("connection from %s idle for %gs: closed", self.client_address, seconds)
+        return b""
 
     def _answer_policy_request(self) -> None:
         """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other

@@ -54,11 +54,27 @@ class HTTPAnswers(WSGIHandler):
 
     server: "SocketIOServer"
 
+    #: The running deadline for the request line and headers (None between requests).
+    _head_deadline: "gevent.Timeout | None" = None
+
+    def start_head_deadline(self, seconds: float) -> None:
+        """From now, the request line and headers must arrive within ``seconds``."""
+        self._end_head_deadline()
+        self._head_deadline = gevent.Timeout.start_new(seconds, HeadTimeout(seconds))
+
+    def _end_head_deadline(self) -> None:
+        deadline, self._head_deadline = self._head_deadline, None
+        if deadline is not None:
+            deadline.close()
+
     def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
         """Request headers, read without the email package (see :mod:`geventsio.headers`);
         raises HeadersRefused for a block that is too large or could be read two ways."""
         config = self.server.config
-        headers = RequestHeaders.read(fp, config.max_header_bytes, config.max_headers)
+        try:
+            headers = RequestHeaders.read(fp, config.max_header_bytes, config.max_headers)
+        finally:
+            self._end_head_deadline()  # the head is in: the application's time starts
         if headers.status:
             raise HeadersRefused(headers.code, headers.status)
         problem = headers.framing_problem(self.request_version)
@@ -69,8 +85,16 @@ class HTTPAnswers(WSGIHandler):
     def handle_one_request(self) -> Any:
         """gevent's, plus a turn for every other connection after each kept-alive request
         (pipelined requests are otherwise served back to back without yielding), and our
-        own answer to a request line that is too long."""
-        result = super().handle_one_request()
+        own answer to a request line that is too long. A request whose head did not
+        arrive in time ends the connection (logged, nothing answered)."""
+        try:
+            result = super().handle_one_request()
+        except HeadTimeout as exc:
+            log.info("request head from %s not received within %gs: connection closed",
+                     self.client_address, exc.seconds)
+            return None
+        finally:
+            self._end_head_deadline()
         if result is True:
             gevent.sleep(0)
         elif isinstance(result, tuple):
@@ -195,14 +219,24 @@ class HTTPAnswers(WSGIHandler):
                 self.close_connection = True
                 raise ProtocolError(f"body of {length} bytes exceeds the limit of {limit}",
                                     status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            body = self.environ["wsgi.input"].read(length)
+            body = self._read_within(length)
         else:
-            body = self.environ["wsgi.input"].read(limit + 1)
+            body = self._read_within(limit + 1)
             if len(body) > limit:
                 self.close_connection = True
                 raise ProtocolError(f"body exceeds the limit of {limit} bytes",
                                     status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         return body
+
+    def _read_within(self, size: int) -> bytes:
+        """Read up to ``size`` body bytes within ``request_body_timeout`` (else 408 and
+        the connection closes)."""
+        seconds = self.server.config.request_body_timeout
+        with gevent.Timeout(seconds, False):
+            return self.environ["wsgi.input"].read(size)
+        self.close_connection = True
+        raise ProtocolError(f"request body not received within {seconds:g}s",
+                            status=HTTPStatus.REQUEST_TIMEOUT)
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = TEXT,
                  headers: list[tuple[str, str]] | None = None) -> None:
@@ -254,6 +288,15 @@ class Answered(ProtocolError):
         super().__init__("answered")
 
 _date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
+
+
+class HeadTimeout(BaseException):
+    """Raised in a connection's greenlet when a request's head is late (a BaseException,
+    like gevent.Timeout, so that no ``except Exception`` on the way swallows it)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"request head not received within {seconds}s")
+        self.seconds = seconds
 
 
 def http_date() -> str:

@@ -258,7 +258,9 @@ class Session(SocketNames):
         self._last_seen = time.monotonic()
         try:
             packet = decode_packet(text)
-        except ProtocolError as exc:  # the error handler logs it (limited per client)
+        except ProtocolError as exc:
+            self.client_log(logging.WARNING, "malformed_packet", "malformed packet %.100r: %s",
+                            text, exc)
             self._report_error("", "malformed_packet", exc.message)
             return
         self.dispatch(packet)
