@@ -41,9 +41,12 @@ setup(
         "fast": ["orjson>=3.9"],
         # orjson: the tests hold both JSON backends to the same vectors; Flask, Pyramid,
         # Django: the gevent-socketio style apps (examples/flask_rooms, tests/compat);
-        # gunicorn: the worker tests.
+        # gunicorn: the worker tests; prometheus_client: the metrics page.
         "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
-                 "flask>=2", "pyramid>=2", "django>=4.2", "gunicorn[gevent]>=21"],
+                 "flask>=2", "pyramid>=2", "django>=4.2", "gunicorn[gevent]>=21",
+                 "prometheus_client>=0.16"],
+        # The Prometheus page at metrics_path=.
+        "metrics": ["prometheus_client>=0.16"],
         # gunicorn's own gevent extra brings what its gevent worker imports (packaging).
         "gunicorn": ["gunicorn[gevent]>=21"],
     },

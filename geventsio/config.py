@@ -56,6 +56,9 @@ class ServerConfig:
     request_head_timeout: float = 30.0
     keepalive_timeout: float = 30.0
     request_body_timeout: float = 30.0
+    #: Path answering the Prometheus metrics page (``'/metrics'``); None = none. Needs
+    #: the ``metrics`` extra (prometheus_client).
+    metrics_path: str | None = None
     #: Most sessions this server holds; a handshake past it is answered 503.
     max_sessions: int = 50_000
     #: Handshakes per second one address may make (429 past it); None = no limit.

@@ -106,7 +106,11 @@ class SocketIOHandler(HTTPAnswers):
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
         config = self.server.config
-        target = parse_target(self.environ.get("PATH_INFO", ""), config.resource)
+        path = self.environ.get("PATH_INFO", "")
+        if path == config.metrics_path and self.server.metrics is not None:
+            self._metrics()
+            return
+        target = parse_target(path, config.resource)
         if target.kind is TargetKind.OUTSIDE:
             super().run_application()
             return
@@ -127,6 +131,7 @@ class SocketIOHandler(HTTPAnswers):
         except Answered:
             pass
         except ProtocolError as exc:
+            self.server.manager.counters.protocol_errors += 1
             message = safe_text(exc.message)
             log.warning("%s %s from %s: %s", self.command, safe_text(self.path[:200]),
                         self.client_address, message)
@@ -134,6 +139,17 @@ class SocketIOHandler(HTTPAnswers):
                 self._respond(exc.status, message.encode("ascii"))
             if exc.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
                 self._stop_reading()
+
+    def _metrics(self) -> None:
+        """The Prometheus page (``metrics_path``): GET or HEAD only."""
+        try:
+            self._require_method("GET", "HEAD")
+        except ProtocolError as exc:
+            self._respond(exc.status, safe_text(exc.message).encode("ascii"))
+            return
+        page = self.server.metrics
+        assert page is not None
+        self._respond(HTTPStatus.OK, page.render(), content_type=page.content_type)
 
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
@@ -159,7 +175,12 @@ class SocketIOHandler(HTTPAnswers):
 
     # -- origins -----------------------------------------------------------------------
     def _check_origin(self, handshake: bool) -> None:
-        check_origin(self.server.config.allowed_origins, self.environ, handshake)
+        try:
+            check_origin(self.server.config.allowed_origins, self.environ, handshake)
+        except ProtocolError:
+            if handshake:
+                self.server.manager.counters.handshakes_refused += 1
+            raise
 
     def _preflight(self) -> None:
         """Answer an ``OPTIONS`` request (a CORS preflight) for Socket.IO URLs."""
@@ -176,6 +197,7 @@ class SocketIOHandler(HTTPAnswers):
         authorization = config.authorization
         if authorization is not None and not self._authorized(authorization, handshake):
             log.info("handshake from %s refused by authorization", self.client_address)
+            self.server.manager.counters.handshakes_refused += 1
             self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
                           headers=self._cors_headers())
             return

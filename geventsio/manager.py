@@ -17,6 +17,8 @@ from gevent.pool import Group
 
 from .admission import Admission
 from .config import ServerConfig
+from .exceptions import ProtocolError
+from .metrics import Counters
 from .protocol import new_sid
 from .rooms import RoomIndex
 from .session import Session
@@ -39,6 +41,8 @@ class Manager:
         #: Members of each namespace and room; kept current by sessions and namespaces.
         self.index = RoomIndex()
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
+        #: Running totals for the metrics page (see geventsio.metrics).
+        self.counters = Counters()
         self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
         self.store: ClientStore = store if store is not None else MemoryStore(
             config.max_store_keys, config.max_store_bytes)
@@ -57,7 +61,11 @@ class Manager:
         Raises ProtocolError (503, 429) when the server holds ``max_sessions`` or the
         handshake's address passed ``max_handshakes_per_address``.
         """
-        self.admission.admit(len(self.sessions), handshake["address"]["address"])
+        try:
+            self.admission.admit(len(self.sessions), handshake["address"]["address"])
+        except ProtocolError:
+            self.counters.handshakes_refused += 1
+            raise
         sid = new_sid()
         while sid in self.sessions:  # 120 random bits: practically never loops
             sid = new_sid()

@@ -102,6 +102,10 @@ class RoomIndex:
             found.update(self.room_members(endpoint, room))
         return found
 
+    def namespace_sizes(self) -> dict[str, int]:
+        """How many clients each endpoint has (for metrics)."""
+        return {endpoint: len(sids) for endpoint, sids in self._members.items()}
+
     def counts(self) -> dict[str, int]:
         """How many endpoints, rooms and (endpoint, sid) room lists exist (leak checks)."""
         return {"endpoints": len(self._members), "rooms": len(self._rooms),

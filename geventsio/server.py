@@ -20,6 +20,7 @@ from .flashpolicy import PolicyServer, policy_document
 from .handler import SocketIOHandler
 from .headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .manager import Manager
+from .metrics import MetricsPage
 from .namespace import BaseNamespace
 from .options import open_log, split_options
 from .session import Session
@@ -87,6 +88,7 @@ class SocketIOServer(WSGIServer):
         max_pending_acks: int = 1000,
         max_sessions: int = 50_000,
         max_handshakes_per_address: float | None = None,
+        metrics_path: str | None = None,
         request_head_timeout: float = 30.0,
         keepalive_timeout: float = 30.0,
         request_body_timeout: float = 30.0,
@@ -116,6 +118,7 @@ class SocketIOServer(WSGIServer):
             max_room_name_length=max_room_name_length, max_store_keys=max_store_keys,
             max_store_bytes=max_store_bytes, max_pending_acks=max_pending_acks,
             max_sessions=max_sessions, max_handshakes_per_address=max_handshakes_per_address,
+            metrics_path=metrics_path,
             request_head_timeout=request_head_timeout, keepalive_timeout=keepalive_timeout,
             request_body_timeout=request_body_timeout,
             max_header_bytes=max_header_bytes, max_headers=max_headers,
@@ -128,6 +131,8 @@ class SocketIOServer(WSGIServer):
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
         self.client_files = ClientFiles.for_config(self.config)
+        #: The Prometheus page at ``metrics_path`` (None without one).
+        self.metrics = MetricsPage(self.manager) if metrics_path is not None else None
         #: The Flash policy listener (``policy_server=True``), made when the server starts.
         self.policy_server: PolicyServer | None = None
         #: The file opened for ``log_file=`` (closed when the server stops).

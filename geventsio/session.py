@@ -81,7 +81,7 @@ class Session(SocketNames):
                  "session", "transport", "environ", "namespace_classes", "request",
                  "close_reason", "error_handler", "json_dumps", "json_loads", "_last_seen",
                  "_dispatching", "_heartbeat_timer", "_close_timer", "_overflowed",
-                 "_log_limit", "__weakref__")
+                 "_log_limit", "_counters", "__weakref__")
 
     def __init__(
         self,
@@ -111,6 +111,7 @@ class Session(SocketNames):
         self._last_seen = time.monotonic()
         self._dispatching = 0
         self._overflowed = False  # the outbox overflowed once: the close is on its way
+        self._counters = manager.counters
         self._log_limit: LogLimiter | None = None  # made by the first client_log()
         self._heartbeat_timer: HubTimer | None = None
         #: Counts close_timeout from the last detach (or the handshake); stopped while a
@@ -207,8 +208,10 @@ class Session(SocketNames):
         if self.state is SessionState.CLOSED or self._overflowed:
             return False
         if self.outbox.put(text):
+            self._counters.packets_out += 1
             return True
         self._overflowed = True
+        self._counters.slow_disconnects += 1
         log.warning("session %s: %d packets (%d bytes) waiting, disconnecting slow client",
                     self.sid, len(self.outbox), self.outbox.size)
         self.outbox.take_all()
@@ -224,9 +227,11 @@ class Session(SocketNames):
         """
         transport = self.transport
         if (self.state is not SessionState.CONNECTED or transport is None
-                or not transport.ready_for_volatile()):
+                or not transport.ready_for_volatile() or not self.outbox.put(text)):
+            self._counters.volatile_dropped += 1
             return False
-        return self.outbox.put(text)
+        self._counters.packets_out += 1
+        return True
 
     def send_packet(self, packet: Any) -> None:
         """Encode and queue one packet: a packet object, or a gevent-socketio dict
@@ -256,9 +261,11 @@ class Session(SocketNames):
         The client gets an ``error`` event naming the problem; the session goes on.
         """
         self._last_seen = time.monotonic()
+        self._counters.packets_in += 1
         try:
             packet = decode_packet(text)
         except ProtocolError as exc:
+            self._counters.protocol_errors += 1
             self.client_log(logging.WARNING, "malformed_packet", "malformed packet %.100r: %s",
                             text, exc)
             self._report_error("", "malformed_packet", exc.message)

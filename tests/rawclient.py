@@ -255,3 +255,17 @@ class XhrClient:
 
     def post(self, payload: str):
         return request(self.port, "POST", f"{self.path}?t=1", payload.encode("utf-8"))
+
+
+def head_then_get(port: int, path: str, extra: str = "") -> tuple[tuple, object]:
+    """A HEAD and then a GET of ``path`` on one kept-alive connection: the HEAD answer's
+    (status, headers) and the GET's whole response. A HEAD answer with a body would
+    leave that body in front of the GET's answer, and the second parse would fail."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: a\r\n{extra}\r\n".encode())
+        buf = bytearray()
+        status, _, headers = parse_head(_read_head(sock, buf))
+        assert buf == b"", bytes(buf)  # nothing after the head so far
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: a\r\n{extra}\r\n".encode())
+        follow = read_response(sock, buf)
+    return (status, headers), follow

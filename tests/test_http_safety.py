@@ -10,22 +10,8 @@ import pytest
 
 from geventsio.responses import safe_text
 
-from .rawclient import _read_head, parse_head, read_response, request
+from .rawclient import _read_head, head_then_get, parse_head, request
 from .test_bad_input import PollingClient
-
-
-def _head_then_get(port: int, path: str, extra: str = "") -> tuple[tuple, object]:
-    """A HEAD and then a GET of ``path`` on one kept-alive connection: the HEAD answer's
-    (status, headers) and the GET's whole response. A HEAD answer with a body would
-    leave that body in front of the GET's answer, and the second parse would fail."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: a\r\n{extra}\r\n".encode())
-        buf = bytearray()
-        status, _, headers = parse_head(_read_head(sock, buf))
-        assert buf == b"", bytes(buf)  # nothing after the head so far
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: a\r\n{extra}\r\n".encode())
-        follow = read_response(sock, buf)
-    return (status, headers), follow
 
 
 @pytest.fixture
@@ -51,7 +37,7 @@ def app_server(make_server):
     ("/streamed", 200, 200),                    # the wrapped app, chunked for a GET
 ])
 def test_head_answers_carry_no_body(app_server, path, head_status, get_status):
-    (status, headers), follow = _head_then_get(app_server.port, path)
+    (status, headers), follow = head_then_get(app_server.port, path)
     assert (status, follow.status) == (head_status, get_status)
     assert follow.body  # the GET does get one
     if status == get_status and "content-length" in headers:
@@ -70,7 +56,7 @@ def test_head_of_a_refused_header_block_has_no_body(live):
 
 
 def test_get_after_a_head_of_the_client_file_is_whole(live):
-    (status, headers), follow = _head_then_get(live.port, "/socket.io/socket.io.js",
+    (status, headers), follow = head_then_get(live.port, "/socket.io/socket.io.js",
                                                "Accept-Encoding: gzip\r\n")
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert int(headers["content-length"]) == len(follow.body)
