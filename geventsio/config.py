@@ -49,6 +49,9 @@ class ServerConfig:
     #: Most bytes (UTF-8 of the encoded packets) waiting for one client before it is
     #: disconnected; volatile packets are dropped instead of queued past it.
     max_buffer_bytes: int = 4 * 1024 * 1024
+    #: Most bytes waiting for all clients together; past it, the client with the most
+    #: waiting is disconnected.
+    max_total_buffer_bytes: int = 256 * 1024 * 1024
     #: Seconds a connection may take to send a request's line and headers (from its
     #: first byte); then it is closed. Seconds a kept-alive connection may stay idle
     #: before its next request. Seconds a POST body may take to arrive (408 after).
@@ -105,7 +108,8 @@ class ServerConfig:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"policy_port must be a port number, got {port!r}")
         for name in ("max_body_size", "max_packets_per_payload", "max_queue",
-                     "max_buffer_bytes", "max_rooms_per_client", "max_room_name_length",
+                     "max_buffer_bytes", "max_total_buffer_bytes", "max_rooms_per_client",
+                     "max_room_name_length",
                      "max_store_keys", "max_store_bytes", "max_pending_acks",
                      "max_sessions",
                      "max_header_bytes", "max_headers"):

@@ -19,6 +19,7 @@ from .admission import Admission
 from .config import ServerConfig
 from .exceptions import ProtocolError
 from .metrics import Counters
+from .outbox import Budget
 from .protocol import new_sid
 from .rooms import RoomIndex
 from .session import Session
@@ -41,6 +42,8 @@ class Manager:
         #: Members of each namespace and room; kept current by sessions and namespaces.
         self.index = RoomIndex()
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
+        #: Bytes queued for all clients together (max_total_buffer_bytes).
+        self.budget = Budget(config.max_total_buffer_bytes)
         #: Running totals for the metrics page (see geventsio.metrics).
         self.counters = Counters()
         self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
@@ -140,6 +143,16 @@ class Manager:
             if session is not None and self._put(session, text, volatile):
                 count += 1
         return count
+
+    def relieve_budget(self) -> bool:
+        """The server-wide queue budget is spent: disconnect the client with the most
+        bytes waiting (it is the slowest reader), freeing them. False if no client has
+        anything waiting."""
+        largest = max(self.sessions.values(), key=lambda s: s.outbox.size, default=None)
+        if largest is None or not largest.outbox.size:
+            return False
+        largest.overflowed("the server-wide max_total_buffer_bytes is reached")
+        return True
 
     @staticmethod
     def _put(session: Session, text: str, volatile: bool) -> bool:

@@ -24,6 +24,16 @@ def utf8_size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
+class Budget:
+    """Bytes queued for all clients of one server together, and the most allowed."""
+
+    __slots__ = ("used", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.used = 0
+        self.limit = limit
+
+
 class Outbox:
     """The bounded queue of encoded packets waiting for a transport to write them.
 
@@ -32,9 +42,10 @@ class Outbox:
     recipient's queue, so it costs memory once but counts in each queue.
     """
 
-    __slots__ = ("_items", "_ready", "_listener", "limit", "max_bytes", "size")
+    __slots__ = ("_items", "_ready", "_listener", "limit", "max_bytes", "size", "budget")
 
-    def __init__(self, limit: int, max_bytes: int = 1 << 62) -> None:
+    def __init__(self, limit: int, max_bytes: int = 1 << 62,
+                 budget: Budget | None = None) -> None:
         self._items: list[str] = []
         self._ready: Event | None = None  # made by the first wait() or wake()
         self._listener: Callable[[], None] | None = None
@@ -42,16 +53,24 @@ class Outbox:
         self.max_bytes = max_bytes
         #: UTF-8 bytes of the packets queued now.
         self.size = 0
+        #: The server-wide count this queue adds to (None once released).
+        self.budget = budget
 
     def __len__(self) -> int:
         return len(self._items)
 
     def put(self, text: str) -> bool:
-        """Queue one packet; False (nothing queued) when it would pass either bound."""
+        """Queue one packet; False (nothing queued) when it would pass a bound: this
+        queue's packets or bytes, or the server-wide budget (see :meth:`over_budget`)."""
         items = self._items
         size = utf8_size(text)
         if len(items) >= self.limit or self.size + size > self.max_bytes:
             return False
+        budget = self.budget
+        if budget is not None:
+            if budget.used + size > budget.limit:
+                return False
+            budget.used += size
         items.append(text)
         self.size += size
         if len(items) == 1:
@@ -66,8 +85,23 @@ class Outbox:
         if not items:
             return []
         self._items = []
+        if self.budget is not None:
+            self.budget.used -= self.size
         self.size = 0
         return items
+
+    def over_budget(self, text: str) -> bool:
+        """Whether ``text`` was refused by the server-wide budget (not this queue's own
+        bounds)."""
+        budget = self.budget
+        return budget is not None and budget.used + utf8_size(text) > budget.limit
+
+    def release(self) -> None:
+        """Stop counting towards the server-wide budget (the session has ended; what a
+        transport still writes from here on is bounded by this queue alone)."""
+        if self.budget is not None:
+            self.budget.used -= self.size
+            self.budget = None
 
     def listen(self, listener: Callable[[], None] | None) -> None:
         """Call ``listener()`` (no blocking allowed) whenever packets arrive; None stops."""

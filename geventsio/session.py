@@ -94,7 +94,8 @@ class Session(SocketNames):
         self.config: ServerConfig = manager.config
         self.handshake = handshake
         self.state = SessionState.HANDSHAKEN
-        self.outbox = Outbox(self.config.max_queue, self.config.max_buffer_bytes)
+        self.outbox = Outbox(self.config.max_queue, self.config.max_buffer_bytes,
+                             manager.budget)
         self.namespaces: dict[str, BaseNamespace] = {}
         #: gevent-socketio's per-process dict, shared by all namespaces of this client.
         self.session: dict[str, Any] = {}
@@ -204,19 +205,30 @@ class Session(SocketNames):
         Nothing is queued for a closed session. A client whose queue is full (too many
         packets or too many bytes waiting) is disconnected, once, and what waited for it
         is dropped at once (it is not reading it): packets are never dropped silently.
+        When the server-wide ``max_total_buffer_bytes`` is what refuses it, the client
+        with the most bytes waiting is disconnected instead and the packet queued.
         """
         if self.state is SessionState.CLOSED or self._overflowed:
             return False
-        if self.outbox.put(text):
+        outbox = self.outbox
+        if outbox.put(text) or (outbox.over_budget(text) and self.manager.relieve_budget()
+                                and not self._overflowed and outbox.put(text)):
             self._counters.packets_out += 1
             return True
+        self.overflowed("too much waiting")
+        return False
+
+    def overflowed(self, why: str) -> None:
+        """Disconnect this client, which lets too much wait for it (once): what waited is
+        dropped at once, and the close runs in a greenlet of the manager."""
+        if self._overflowed or self.state is SessionState.CLOSED:
+            return
         self._overflowed = True
         self._counters.slow_disconnects += 1
-        log.warning("session %s: %d packets (%d bytes) waiting, disconnecting slow client",
-                    self.sid, len(self.outbox), self.outbox.size)
+        log.warning("session %s: %s: %d packets (%d bytes) waiting, disconnecting slow "
+                    "client", self.sid, why, len(self.outbox), self.outbox.size)
         self.outbox.take_all()
         self.manager.spawn(self.close, "outbox full", False)
-        return False
 
     def put_volatile(self, text: str) -> bool:
         """Queue a packet that may be lost: only if the transport can write it now.
@@ -420,6 +432,7 @@ class Session(SocketNames):
             transport.session_closed()
         elif notify and len(self.outbox):
             self.manager.keep_farewell(self.sid, encode_payload(self.outbox.take_all()))
+        self.outbox.release()
 
     # -- timers ------------------------------------------------------------------------
     def _on_close_timeout(self) -> None:
