@@ -350,14 +350,14 @@ class SocketIOHandler(HTTPAnswers):
 
     def _websocket(self, session: Session | None, cls: Any) -> None:
         self._require_method("GET")
-        ws = self._upgrade()
+        read = self._upgrade()
         self.close_connection = True
         if session is None or session.state is not SessionState.HANDSHAKEN:
             self._refuse_websocket()
             return
         self._bind(session)
         try:
-            cls(session, ws, self.socket).run()
+            cls(session, read, self.socket).run()
         except InvalidStateError:  # the session ended while the app was binding it
             self._refuse_websocket()
 

@@ -22,15 +22,13 @@ import logging
 import socket
 import time
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
-from geventwebsocket.websocket import Stream
 
 from .exceptions import ProtocolError
 from .headers import RequestHeaders
-from .transports.websocket import LimitedWebSocket
 
 if TYPE_CHECKING:
     from .server import SocketIOServer
@@ -183,7 +181,10 @@ class HTTPAnswers(WSGIHandler):
                                 status=HTTPStatus.METHOD_NOT_ALLOWED)
         return method
 
-    def _upgrade(self) -> LimitedWebSocket:
+    def _upgrade(self) -> Callable[[int], bytes]:
+        """Answer a websocket upgrade (101); returns how to read the connection from now
+        on (bytes the client sent right after its request included). Raises
+        ProtocolError or Answered for a request that is not a valid upgrade."""
         environ = self.environ
         if "websocket" not in environ.get("HTTP_UPGRADE", "").lower() or \
                 "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
@@ -204,7 +205,8 @@ class HTTPAnswers(WSGIHandler):
             ("Upgrade", "websocket"), ("Connection", "Upgrade"),
             ("Sec-WebSocket-Accept", accept.decode("ascii")),
         ], b"", with_length=False)
-        return LimitedWebSocket(environ, Stream(self), self, self.server.config.max_body_size)
+        read: Callable[[int], bytes] = self.rfile.read1
+        return read
 
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""

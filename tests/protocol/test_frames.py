@@ -1,0 +1,137 @@
+"""The pure websocket frame codec: RFC 6455's rules, exact bytes, any split of the
+input, and a fuzzer holding it to "only FrameError escapes"."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geventsio.exceptions import ProtocolError
+from geventsio.protocol.frames import (
+    Close,
+    CloseCode,
+    FrameError,
+    FrameParser,
+    Message,
+    Opcode,
+    Ping,
+    Pong,
+    close_frame,
+    encode_frame,
+    text_frame_header,
+)
+
+MASK = b"\x01\x02\x03\x04"
+
+
+def client(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> bytes:
+    frame = bytearray(encode_frame(Opcode(opcode), payload, MASK))
+    if not fin:
+        frame[0] &= 0x7F
+    frame[0] |= rsv
+    return bytes(frame)
+
+
+def parse(data: bytes, limit: int = 1000) -> list:
+    return FrameParser(limit).feed(data)
+
+
+def test_a_masked_text_frame_is_a_message():
+    assert parse(client(Opcode.TEXT, "héllo".encode())) == [Message("héllo")]
+
+
+def test_exact_bytes_of_a_client_frame_and_a_server_frame():
+    assert client(Opcode.TEXT, b"2::") == b"\x81\x83\x01\x02\x03\x04" + bytes(
+        (ord("2") ^ 1, ord(":") ^ 2, ord(":") ^ 3))
+    assert encode_frame(Opcode.TEXT, b"2::") == b"\x81\x032::"
+    assert text_frame_header(126) == b"\x81\x7e\x00\x7e"
+    assert text_frame_header(70000) == b"\x81\x7f" + (70000).to_bytes(8, "big")
+    assert close_frame(1000) == b"\x88\x02\x03\xe8"
+
+
+def test_fragments_are_joined_and_control_frames_may_come_between():
+    data = (client(Opcode.TEXT, b"he", fin=False) + client(Opcode.PING, b"p")
+            + client(Opcode.CONTINUATION, b"ll", fin=False)
+            + client(Opcode.CONTINUATION, b"o"))
+    assert parse(data) == [Ping(b"p"), Message("hello")]
+
+
+def test_every_split_of_the_input_gives_the_same_events():
+    data = (client(Opcode.TEXT, b"a" * 130) + client(Opcode.PONG, b"x")
+            + client(Opcode.BINARY, b"\x00\xff") + client(Opcode.CLOSE, b"\x03\xe8bye"))
+    expected = [Message("a" * 130), Pong(b"x"), Message(b"\x00\xff"), Close(1000, "bye")]
+    for cut in range(len(data) + 1):
+        parser = FrameParser(1000)
+        assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == expected, cut
+
+
+def test_nothing_after_a_close_frame_is_parsed():
+    parser = FrameParser(1000)
+    assert parser.feed(client(Opcode.CLOSE, b"") + b"\xff\xff garbage") == [Close(1005, "")]
+    assert parser.closed and parser.feed(client(Opcode.TEXT, b"x")) == []
+
+
+def test_an_oversize_message_is_refused_from_its_header():
+    header_only = b"\x81\xff" + (1 << 30).to_bytes(8, "big")  # declares 1 GB, masked
+    with pytest.raises(FrameError) as refused:
+        parse(header_only)
+    assert refused.value.close_code == CloseCode.TOO_BIG
+    fragments = client(Opcode.TEXT, b"x" * 600, fin=False) + client(Opcode.CONTINUATION,
+                                                                     b"y" * 600)
+    with pytest.raises(FrameError) as refused:
+        parse(fragments)
+    assert refused.value.close_code == CloseCode.TOO_BIG
+
+
+@pytest.mark.parametrize("data, code", [
+    (encode_frame(Opcode.TEXT, b"unmasked"), CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.TEXT, b"x", rsv=0x40), CloseCode.PROTOCOL_ERROR),
+    (b"\x83\x81" + MASK + b"x", CloseCode.PROTOCOL_ERROR),  # opcode 3: unknown
+    (client(Opcode.PING, b"p", fin=False), CloseCode.PROTOCOL_ERROR),
+    (b"\x89\xfe\x00\x7e" + MASK + b"p" * 126, CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.CONTINUATION, b"x"), CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.TEXT, b"a", fin=False) + client(Opcode.TEXT, b"b"),
+     CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.TEXT, b"\xff\xfe"), CloseCode.INVALID_DATA),
+    (client(Opcode.CLOSE, b"\x03"), CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.CLOSE, (1005).to_bytes(2, "big")), CloseCode.PROTOCOL_ERROR),
+    (client(Opcode.CLOSE, b"\x03\xe8\xff"), CloseCode.INVALID_DATA),
+    (b"\x81\xff" + (1 << 63).to_bytes(8, "big") + MASK, CloseCode.PROTOCOL_ERROR),
+])
+def test_broken_rules_raise_frame_error_with_the_close_code(data, code):
+    with pytest.raises(FrameError) as refused:
+        parse(data)
+    assert refused.value.close_code == code
+    assert isinstance(refused.value, ProtocolError)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.binary(max_size=300), st.integers(min_value=0, max_value=300))
+def test_fuzz_only_frame_error_escapes(data, cut):
+    parser = FrameParser(200)
+    try:
+        parser.feed(data[:cut])
+        parser.feed(data[cut:])
+    except FrameError:
+        pass
+
+
+messages = st.lists(st.one_of(st.text(max_size=300), st.binary(max_size=300)), max_size=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(messages, st.integers(min_value=1, max_value=64), st.data())
+def test_fuzz_round_trip_with_any_fragmentation_and_split(items, piece, data):
+    wire = b""
+    for item in items:
+        payload = item.encode("utf-8") if isinstance(item, str) else item
+        opcode = Opcode.TEXT if isinstance(item, str) else Opcode.BINARY
+        chunks = [payload[i:i + piece] for i in range(0, len(payload), piece)] or [b""]
+        for n, chunk in enumerate(chunks):
+            wire += client(opcode if n == 0 else Opcode.CONTINUATION, chunk,
+                           fin=n == len(chunks) - 1)
+    cut = data.draw(st.integers(min_value=0, max_value=len(wire)))
+    parser = FrameParser(10_000)
+    events = parser.feed(wire[:cut]) + parser.feed(wire[cut:])
+    assert events == [Message(item) for item in items]
