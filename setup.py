@@ -26,6 +26,8 @@ setup(
         "gevent>=22.10",
         "gevent-websocket>=0.10.1",
         "greenlet>=2.0",
+        # the websocket transport of the Python client (geventsio.client)
+        "websocket-client>=1.6",
     ],
     extras_require={
         # A faster JSON codec, used when installed; the wire text stays the same.
