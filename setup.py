@@ -34,9 +34,17 @@ setup(
         "fast": ["orjson>=3.9"],
         # orjson: the tests hold both JSON backends to the same vectors; Flask: the
         # gevent-socketio style example (examples/flask_rooms); gunicorn: the worker test.
+        # pyramid (with PasteDeploy's pserve) and django: the integration examples.
         "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
-                 "flask>=2", "gunicorn>=21"],
+                 "flask>=2", "gunicorn>=21", "pyramid>=2", "pastedeploy>=3",
+                 "django>=4.2"],
+        # the documentation site: sphinx-build -W docs docs/_build
+        "docs": ["sphinx>=7", "myst-parser>=2"],
         "gunicorn": ["gunicorn>=21"],
+    },
+    entry_points={
+        # PasteDeploy: `use = egg:geventsio` in an ini's [server:main] (pserve).
+        "paste.server_runner": ["main = geventsio.paste:server_runner"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
