@@ -34,10 +34,11 @@ setup(
         "fast": ["orjson>=3.9"],
         # orjson: the tests hold both JSON backends to the same vectors; Flask: the
         # gevent-socketio style example (examples/flask_rooms); gunicorn: the worker test.
-        # pyramid (with PasteDeploy's pserve) and django: the integration examples.
+        # pyramid (with PasteDeploy's pserve) and django: the integration examples;
+        # sphinx and myst-parser: tests/test_docs_site.py builds the docs with -W.
         "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
                  "flask>=2", "gunicorn>=21", "pyramid>=2", "pastedeploy>=3",
-                 "django>=4.2"],
+                 "django>=4.2", "sphinx>=7", "myst-parser>=2"],
         # the documentation site: sphinx-build -W docs docs/_build
         "docs": ["sphinx>=7", "myst-parser>=2"],
         "gunicorn": ["gunicorn>=21"],
