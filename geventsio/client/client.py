@@ -46,6 +46,9 @@ log = logging.getLogger("geventsio.client")
 
 #: Packets written in one websocket turn or one POST.
 BATCH_LIMIT = 100
+#: Packet types dropped from the outbox when a new session starts: disconnect, connect
+#: (namespaces are joined again from ``ClientNamespace.wanted``), heartbeat and ack.
+_SESSION_BOUND = ("0:", "1:", "2:", "6:")
 
 
 class State(enum.Enum):
@@ -132,8 +135,10 @@ class Client:
             namespace = self.namespaces[endpoint] = ClientNamespace(self, endpoint)
             if self.state is State.CONNECTED:
                 self.put(ConnectPacket(endpoint))
-        elif endpoint and not namespace.joined.is_set() and self.state is State.CONNECTED:
-            self.put(ConnectPacket(endpoint))  # joined again after leaving
+        elif endpoint and not namespace.wanted:
+            namespace.wanted = True  # joined again after leaving
+            if self.state is State.CONNECTED:
+                self.put(ConnectPacket(endpoint))
         if self.state is not State.NEW:
             namespace.wait_joined(timeout)
         return namespace
@@ -254,9 +259,13 @@ class Client:
 
     def _start(self, transport: ClientTransport) -> None:
         """Make ``transport`` current: rejoin namespaces first, then start reading/writing."""
-        rejoin = [encode_packet(ConnectPacket(endpoint))
-                  for endpoint in self.namespaces if endpoint]
-        self._outbox.extendleft(reversed(rejoin))
+        # What the old session left in the outbox: its acks and heartbeats mean nothing
+        # to the new one, and the namespaces to join are joined first, once.
+        self._outbox = collections.deque(
+            text for text in self._outbox if not text.startswith(_SESSION_BOUND))
+        self._outbox.extendleft(reversed([
+            encode_packet(ConnectPacket(endpoint))
+            for endpoint, namespace in self.namespaces.items() if endpoint and namespace.wanted]))
         if self._outbox:
             self._outbox_ready.set()
         self._transport = transport

@@ -31,7 +31,7 @@ from ..protocol import (
     MessagePacket,
     Packet,
 )
-from .errors import NamespaceRefused
+from .errors import NamespaceRefused, NotConnected
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -56,6 +56,7 @@ class ClientNamespace:
         self.endpoint = endpoint
         self.joined = gevent.event.Event()  # set while the server has confirmed it
         self.refused = False
+        self.wanted = True  # joined again after a reconnection; False once left
         self._listeners: dict[str, list[Listener]] = {}
         self._inbox: collections.deque[tuple[str, tuple[Any, ...]]] = collections.deque(
             maxlen=INBOX_LIMIT)
@@ -137,6 +138,7 @@ class ClientNamespace:
         if self.endpoint == "":
             self.client.disconnect()
             return
+        self.wanted = False
         self.client.leave(self)
         self.joined.clear()
         self._acks.drop_all()
@@ -158,6 +160,7 @@ class ClientNamespace:
             self.joined.set()
             self.publish("connect")
         elif isinstance(packet, DisconnectPacket):
+            self.wanted = False  # the server sent us away: do not rejoin by ourselves
             self.joined.clear()
             self.publish("disconnect", "booted")
         elif isinstance(packet, EventPacket):
@@ -202,6 +205,7 @@ class ClientNamespace:
             self.client.lost(f"the server said {packet.reason!r}, advice reconnect")
         elif packet.reason == ErrorReason.UNAUTHORIZED:
             self.refused = True
+            self.wanted = False
             self.publish("connect_failed", "unauthorized")
         else:
             self.publish("error", packet.reason.name.lower() if packet.reason else None)
@@ -216,7 +220,10 @@ class ClientNamespace:
                        ack_id: int | None) -> None:
         results = [_call_listener(self, fn, args) for fn in listeners]
         if ack_id is not None and results[0] is not _FAILED:
-            self.client.put(AckPacket(ack_id, ack_args(results[0]), self.endpoint))
+            try:
+                self.client.put(AckPacket(ack_id, ack_args(results[0]), self.endpoint))
+            except NotConnected:
+                log.info("%r: the client ended before ack %d could be sent", self, ack_id)
 
     def _record(self, event: str, args: tuple[Any, ...]) -> None:
         self._inbox.append((event, args))
