@@ -69,21 +69,19 @@ class AppServer:
 
 
 def server_fixture(app: Callable[..., Any] | None = None, *, scope: str = "function",
+                   factory: Callable[[], SocketIOServer] | None = None,
                    **options: Any) -> Any:
-    """A pytest fixture yielding an :class:`AppServer` of ``app`` and ``options``.
+    """A pytest fixture yielding an :class:`AppServer` of ``app`` and ``options``, or of
+    the (unstarted) server that ``factory()`` builds, e.g. your app's own
+    ``lambda: make_server('127.0.0.1', 0)``.
 
     In a ``conftest.py`` or test module: ``chat_server = server_fixture(namespaces=...)``
-    (the fixture's name is the variable's). ``options`` may also be a zero-argument
-    callable under the key ``server`` that builds the (unstarted) SocketIOServer.
+    (the fixture's name is the variable's).
     """
     import pytest  # only needed by pytest users
 
     def make() -> Iterator[AppServer]:
-        if callable(options.get("server")) and not isinstance(options["server"],
-                                                              SocketIOServer):
-            built = AppServer(server=options["server"]())
-        else:
-            built = AppServer(app, **options)
+        built = AppServer(server=factory()) if factory is not None else AppServer(app, **options)
         with built:
             yield built
 

@@ -27,6 +27,8 @@ class Echo(BaseNamespace):
 
 NAMESPACES = {"": Echo, "/chat": Echo, "/closed": Echo}
 echo_server = server_fixture(namespaces=NAMESPACES)
+built_server = server_fixture(factory=lambda: SocketIOServer(
+    ("127.0.0.1", 0), None, namespaces={"/built": Echo}, log=None), scope="module")
 
 
 def test_fixture_hands_out_connected_clients(echo_server):
@@ -41,6 +43,12 @@ def test_fixture_hands_out_connected_clients(echo_server):
     assert chat.wait_for("pong") == ("chat",)
     with pytest.raises(NamespaceRefused):
         echo_server.client(namespace="/closed")
+
+
+def test_fixture_from_a_factory(built_server):
+    built = built_server.client("xhr-polling", namespace="/built")
+    built.emit("ping", "built")
+    assert built.wait_for("pong") == ("built",)
 
 
 def test_stop_disconnects_clients_and_stops_the_server():
