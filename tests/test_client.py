@@ -268,8 +268,12 @@ def test_connect_to_nothing_raises_connection_error() -> None:
     with socket.socket() as probe:  # a free port, then nothing listens on it
         probe.bind(("127.0.0.1", 0))
         url = "http://127.0.0.1:%d" % probe.getsockname()[1]
+    client = Client(url)
     with pytest.raises(ConnectionError):
-        Client(url).connect(timeout=5)
+        client.connect(timeout=5)
+    assert client.state is State.NEW and not client._io  # nothing left running; may retry
+    with pytest.raises(ConnectionError, match="handshake failed"):
+        client.connect(timeout=5)
 
 
 def test_refused_handshake_says_so(make_server: Any) -> None:

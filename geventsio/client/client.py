@@ -119,7 +119,11 @@ class Client:
         if self.state is not State.NEW:
             raise ValueError(f"connect() was already called ({self.state.value})")
         self._connect_timeout = timeout
-        self._open(timeout)
+        try:
+            self._open(timeout)
+        except BaseException:
+            self.state = State.NEW  # nothing started: connect() may be called again
+            raise
         return self
 
     def of(self, endpoint: str, timeout: float = 10.0) -> ClientNamespace:
