@@ -41,8 +41,8 @@ class AppServer:
 
     def client(self, transport: str = "websocket", namespace: str | None = None,
                timeout: float = 10.0, **options: Any) -> Any:
-        """A new client connected over ``transport`` (``'websocket'`` or
-        ``'xhr-polling'``); with ``namespace`` (``'/chat'``) that namespace, joined, is
+        """A new client connected over ``transport`` (``'websocket'``,
+        ``'xhr-polling'`` or ``'jsonp-polling'``); with ``namespace`` (``'/chat'``) that namespace, joined, is
         returned instead of the client (its ``.client`` is the client). ``options`` go
         to :class:`~geventsio.client.Client` (``query``, ``headers``, ``reconnect``...).
         Raises as ``Client.connect`` and ``Client.of`` do."""

@@ -9,13 +9,14 @@ client and one server session; it knows nothing of namespaces or acks. Its metho
 * :meth:`~ClientTransport.close` ends it. A transport that ended (the server closed it, a
   request failed) raises :class:`TransportClosed` from ``receive`` and ``send``.
 
-``websocket`` uses the ``websocket-client`` package (RFC 6455), ``xhr-polling`` the
-stdlib's ``urllib``: both block on sockets, which gevent's monkey-patching turns into
+``websocket`` uses the ``websocket-client`` package (RFC 6455), ``xhr-polling`` and
+``jsonp-polling`` the stdlib's ``urllib``: all block on sockets, which gevent's monkey-patching turns into
 greenlet switches (call ``gevent.monkey.patch_all()`` first, as for the server).
 """
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
@@ -24,11 +25,12 @@ from urllib.parse import urlencode, urlsplit
 
 import websocket
 
-from ..protocol import decode_payload, encode_payload
+from ..exceptions import ProtocolError
+from ..protocol import decode_payload, encode_payload, json_dumps, json_loads
 from .errors import ClientError, ConnectFailed
 
 __all__ = ["TransportClosed", "ClientTransport", "WebsocketTransport",
-           "XhrPollingTransport", "TRANSPORTS", "session_url"]
+           "XhrPollingTransport", "JsonpPollingTransport", "TRANSPORTS", "session_url"]
 
 
 class TransportClosed(ClientError):
@@ -141,22 +143,31 @@ class XhrPollingTransport(ClientTransport):
     def open(self) -> None:
         """Nothing to open: the first GET (made by ``receive``) binds the session."""
 
+    content_type = "text/plain;charset=UTF-8"
+
     def send(self, packets: list[str]) -> None:
-        body = encode_payload(packets).encode("utf-8")
-        self._request("POST", body)
+        self._request("POST", self.encode_body(encode_payload(packets)))
 
     def receive(self) -> list[str]:
-        return decode_payload(self._request("GET", None))
+        return decode_payload(self.decode_body(self._request("GET", None)))
 
     def close(self) -> None:
         self._closed = True
 
+    def encode_body(self, payload: str) -> bytes:
+        """A POST body carrying ``payload``."""
+        return payload.encode("utf-8")
+
+    def decode_body(self, body: str) -> str:
+        """The payload in a GET response body."""
+        return body
+
     def _request(self, method: str, body: bytes | None) -> str:
         if self._closed:
-            raise TransportClosed("the xhr-polling transport is closed")
+            raise TransportClosed(f"the {self.name} transport is closed")
         headers = dict(self.headers)
         if body is not None:
-            headers["Content-Type"] = "text/plain;charset=UTF-8"
+            headers["Content-Type"] = self.content_type
         request = urllib.request.Request(self.url(), data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -168,8 +179,39 @@ class XhrPollingTransport(ClientTransport):
             raise TransportClosed(f"{method} failed: {exc}") from exc
 
 
+class JsonpPollingTransport(XhrPollingTransport):
+    """``jsonp-polling``: as xhr-polling, but a GET answers a script
+    ``io.j[0]("<payload as a JSON string>");`` and a POST is a form whose field ``d``
+    holds the payload as a JSON string (what the 0.9 client does in old browsers)."""
+
+    name = "jsonp-polling"
+    content_type = "application/x-www-form-urlencoded"
+
+    def url(self) -> str:
+        return super().url() + "&i=0"
+
+    def encode_body(self, payload: str) -> bytes:
+        return urlencode({"d": json_dumps(payload)}).encode("ascii")
+
+    def decode_body(self, body: str) -> str:
+        if not body:
+            return ""
+        found = _JSONP_BODY.fullmatch(body.strip())
+        try:
+            payload = json_loads(found.group(1)) if found else None
+        except ProtocolError:
+            payload = None
+        if not isinstance(payload, str):
+            raise TransportClosed(f"expected io.j[0](\"...\"); from jsonp-polling, got "
+                                  f"{body[:60]!r}")
+        return payload
+
+
+_JSONP_BODY = re.compile(r"io\.j\[0\]\((.*)\);?", re.S)
+
 #: Transport name -> class, in the order the client prefers them.
 TRANSPORTS: dict[str, type[ClientTransport]] = {
     WebsocketTransport.name: WebsocketTransport,
     XhrPollingTransport.name: XhrPollingTransport,
+    JsonpPollingTransport.name: JsonpPollingTransport,
 }

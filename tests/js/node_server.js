@@ -59,7 +59,7 @@ var server = http.createServer(function (req, res) {
   res.end();
 });
 var sio = io.listen(server, {'log level': 1});
-sio.set('transports', ['websocket', 'xhr-polling']);
+sio.set('transports', ['websocket', 'xhr-polling', 'jsonp-polling']);
 sio.set('heartbeat interval', 1);
 sio.set('heartbeat timeout', 5);
 sio.set('close timeout', 5);
