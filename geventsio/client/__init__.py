@@ -12,8 +12,8 @@
     print(chat.wait_for('welcome'))
     client.disconnect()
 
-It speaks to geventsio and to node's socket.io 0.9 server alike, over ``websocket`` or
-``xhr-polling``, with the packet codec of :mod:`geventsio.protocol`.
+It speaks to geventsio and to node's socket.io 0.9 server alike, over ``websocket``,
+``xhr-polling`` or ``jsonp-polling``, with the packet codec of :mod:`geventsio.protocol`.
 """
 
 from .client import Client, State
