@@ -35,23 +35,33 @@ setup(
         "gevent>=22.10",
         "gevent-websocket>=0.10.1",
         "greenlet>=2.0",
+        # the websocket transport of the Python client (geventsio.client)
+        "websocket-client>=1.6",
     ],
     extras_require={
         # A faster JSON codec, used when installed; the wire text stays the same.
         "fast": ["orjson>=3.9"],
-        # orjson: the tests hold both JSON backends to the same vectors; Flask, Pyramid,
-        # Django: the gevent-socketio style apps (examples/flask_rooms, tests/compat);
-        # gunicorn: the worker tests; prometheus_client: the metrics page.
+        # orjson: the tests hold both JSON backends to the same vectors; Flask, Pyramid
+        # (with PasteDeploy's pserve), Django: the examples and the gevent-socketio style
+        # apps (tests/compat); gunicorn: the worker tests; prometheus_client: the metrics
+        # page; sphinx and myst-parser: tests/test_docs_site.py builds the docs with -W.
         "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
-                 "flask>=2", "pyramid>=2", "django>=4.2", "gunicorn[gevent]>=21",
-                 "prometheus_client>=0.16"],
+                 "flask>=2", "pyramid>=2", "pastedeploy>=3", "django>=4.2",
+                 "gunicorn[gevent]>=21", "prometheus_client>=0.16", "sphinx>=7",
+                 "myst-parser>=2"],
         # The Prometheus page at metrics_path=.
         "metrics": ["prometheus_client>=0.16"],
+        # the documentation site: sphinx-build -W docs docs/_build
+        "docs": ["sphinx>=7", "myst-parser>=2"],
         # gunicorn's own gevent extra brings what its gevent worker imports (packaging).
         "gunicorn": ["gunicorn[gevent]>=21"],
     },
-    # gevent-socketio's PasteDeploy runner, under our name: use = egg:geventsio#paster
-    entry_points={"paste.server_runner": ["paster = geventsio.server:serve_paste"]},
+    entry_points={
+        # PasteDeploy: `use = egg:geventsio` in an ini's [server:main] (pserve), and
+        # gevent-socketio's runner under our name: `use = egg:geventsio#paster`.
+        "paste.server_runner": ["main = geventsio.paste:server_runner",
+                                "paster = geventsio.server:serve_paste"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Internet :: WWW/HTTP :: WSGI :: Server",

@@ -29,11 +29,13 @@ _SIGNATURE_PAGES = {"api.md"}
 
 def _snippets() -> list[tuple[str, int, str]]:
     found = []
-    for name in sorted(os.listdir(DOCS)):
-        if name.endswith(".md") and name not in _SIGNATURE_PAGES:
-            with open(os.path.join(DOCS, name), encoding="utf-8") as fh:
-                for i, block in enumerate(_BLOCK.findall(fh.read())):
-                    found.append((name, i, block))
+    for folder, _dirs, files in sorted(os.walk(DOCS)):
+        for file_name in sorted(files):
+            name = os.path.relpath(os.path.join(folder, file_name), DOCS)
+            if name.endswith(".md") and name not in _SIGNATURE_PAGES:
+                with open(os.path.join(DOCS, name), encoding="utf-8") as fh:
+                    for i, block in enumerate(_BLOCK.findall(fh.read())):
+                        found.append((name, i, block))
     return found
 
 
