@@ -87,8 +87,13 @@ def server_options() -> list[tuple[str, Any]]:
             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
+#: Options whose default is None but whose values have a type: a sample value of it.
+TYPED_WHEN_GIVEN: dict[str, Any] = {"policy_server": False, "max_handshakes_per_address": 0.0}
+
+
 def convert(name: str, default: Any, text: str) -> Any:
     """The value of option ``name`` given as ``text`` (from a flag or an ini file)."""
+    default = TYPED_WHEN_GIVEN.get(name, default) if default is None else default
     if name in LIST_OPTIONS:
         return [item.strip() for item in text.split(",") if item.strip()]
     if name in CALLABLE_OPTIONS:
@@ -146,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_option(parser: argparse.ArgumentParser, name: str, default: Any) -> None:
     flag = "--" + name.replace("_", "-")
     text = HELP.get(name, f"SocketIOServer option {name}")
-    if isinstance(default, bool):
+    if isinstance(TYPED_WHEN_GIVEN.get(name, default), bool):
         parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
                             default=None, help=f"{text} (default: {default})")
         return
