@@ -22,7 +22,7 @@ import inspect
 import logging
 import signal
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 __all__ = ["main", "load", "server_options", "convert", "parse_namespaces", "ImportPathError"]
 

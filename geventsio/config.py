@@ -100,7 +100,8 @@ class ServerConfig:
         unknown = [t for t in self.transports if t not in ALL_TRANSPORTS]
         if unknown or not self.transports:
             raise ConfigurationError(
-                f"transports must be a non-empty subset of {ALL_TRANSPORTS}, got {self.transports!r}"
+                f"transports must be a non-empty subset of {ALL_TRANSPORTS}, "
+                f"got {self.transports!r}"
             )
         self._check_timers()
         object.__setattr__(self, "allowed_origins", OriginAllowList(self.origins))
@@ -121,7 +122,8 @@ class ServerConfig:
                 f"max_handshakes_per_address must be a positive number or None, got {rate!r}")
 
     @classmethod
-    def from_options(cls, transports: Sequence[str] | None = None, **options: Any) -> "ServerConfig":
+    def from_options(cls, transports: Sequence[str] | None = None,
+                     **options: Any) -> "ServerConfig":
         """Build a config from ``SocketIOServer`` keyword arguments (``transports=None`` = all)."""
         chosen = ALL_TRANSPORTS if transports is None else tuple(transports)
         origins = options.pop("origins", "*:*")

@@ -48,7 +48,7 @@ class GeventSocketIOWorker(GeventPyWSGIWorker):
         self.socketio_servers: list[SocketIOServer] = []
 
     @property
-    def server_class(self) -> Any:  # type: ignore[override]
+    def server_class(self) -> Any:
         """gunicorn calls this with (listener, application=, spawn=, log=, handler_class=,
         environ=, ssl args); the Socket.IO options come from :attr:`socketio_options`."""
         options = dict(self.socketio_options)

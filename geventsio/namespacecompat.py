@@ -110,8 +110,8 @@ class NamespaceNames:
             return self.call_method_with_acl("recv_" + kind, packet, packet.get("data"))
         if kind == "error":
             return self.call_method_with_acl("recv_error", packet)
-        if kind == "ack":
-            self._on_ack(packet.get("ackId"), tuple(packet.get("args", ())))
+        if kind == "ack" and isinstance(packet.get("ackId"), int):
+            self._on_ack(packet["ackId"], tuple(packet.get("args", ())))
         return None
 
     def process_event(self, packet: dict[str, Any]) -> Any:

@@ -100,6 +100,11 @@ def _with_json(args: Any, json_dumps: Callable[[Any], str] | None) -> Any:
     return json_loads(json_dumps(args))
 
 
+def _field(data: Mapping[str, Any], key: str) -> Any:
+    """A field as given (None if missing): the packet class checks it when built."""
+    return data.get(key)
+
+
 def from_dict(data: Mapping[str, Any],
               json_dumps: Callable[[Any], str] | None = None) -> Packet:
     """The packet object a gevent-socketio dict describes (see the module docstring)."""
@@ -108,18 +113,20 @@ def from_dict(data: Mapping[str, Any],
     packet_id, data_ack = _ack_fields(data)
     if kind == "event":
         args = _with_json(list(data.get("args", ())), json_dumps)
-        return EventPacket(data.get("name"), args, endpoint, packet_id, data_ack)
+        return EventPacket(_field(data, "name"), args, endpoint, packet_id, data_ack)
     if kind == "message":
-        return MessagePacket(data.get("data"), endpoint, packet_id, data_ack)
+        return MessagePacket(_field(data, "data"), endpoint, packet_id, data_ack)
     if kind == "json":
         return JsonPacket(_with_json(data.get("data"), json_dumps), endpoint, packet_id,
                           data_ack)
     if kind == "ack":
         args = _with_json(list(data.get("args", ())), json_dumps)
-        return AckPacket(data.get("ackId"), args, endpoint)
+        return AckPacket(_field(data, "ackId"), args, endpoint)
     if kind == "error":
-        return ErrorPacket(_error_field(ERROR_REASONS, data.get("reason")),
-                           _error_field(ERROR_ADVICES, data.get("advice")), endpoint)
+        reason = _error_field(ERROR_REASONS, data.get("reason"))
+        advice = _error_field(ERROR_ADVICES, data.get("advice"))
+        return ErrorPacket(None if reason is None else ErrorReason(reason),
+                           None if advice is None else ErrorAdvice(advice), endpoint)
     if kind == "connect":
         return ConnectPacket(endpoint, data.get("qs", "") or "")
     simple = _SIMPLE.get(kind) if isinstance(kind, str) else None

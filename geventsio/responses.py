@@ -52,6 +52,8 @@ class HTTPAnswers(WSGIHandler):
 
     server: "SocketIOServer"
 
+    #: Set by gevent's handler once a response head went out (declared here for mypy).
+    headers_sent: bool
     #: The running deadline for the request line and headers (None between requests).
     _head_deadline: "gevent.Timeout | None" = None
 
@@ -162,7 +164,7 @@ class HTTPAnswers(WSGIHandler):
         if self.command == "HEAD":
             self.response_use_chunked = False  # no chunks, not even the last one
 
-    def _write(self, data: bytes) -> None:  # type: ignore[override]
+    def _write(self, data: bytes) -> None:
         if self.command != "HEAD":
             super()._write(data)
 

@@ -29,8 +29,8 @@ class GeventSocketIOWorker(_Worker):
     resource = "socket.io"
     policy_server = False
 
-    @property  # type: ignore[override]
-    def socketio_options(self) -> dict[str, Any]:
+    @property
+    def socketio_options(self) -> dict[str, Any]:  # type: ignore[override]
         """``resource`` and ``policy_server`` of this class, then its options dict."""
         found: dict[str, Any] = {"resource": self.resource, "policy_server": self.policy_server}
         found.update(type(self).extra_options)

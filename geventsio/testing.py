@@ -42,8 +42,9 @@ class AppServer:
     def client(self, transport: str = "websocket", namespace: str | None = None,
                timeout: float = 10.0, **options: Any) -> Any:
         """A new client connected over ``transport`` (``'websocket'``,
-        ``'xhr-polling'`` or ``'jsonp-polling'``); with ``namespace`` (``'/chat'``) that namespace, joined, is
-        returned instead of the client (its ``.client`` is the client). ``options`` go
+        ``'xhr-polling'`` or ``'jsonp-polling'``); with ``namespace`` (``'/chat'``) that
+        namespace, joined, is returned instead of the client (its ``.client`` is the
+        client). ``options`` go
         to :class:`~geventsio.client.Client` (``query``, ``headers``, ``reconnect``...).
         Raises as ``Client.connect`` and ``Client.of`` do."""
         options.setdefault("resource", self.server.config.resource)
@@ -85,4 +86,4 @@ def server_fixture(app: Callable[..., Any] | None = None, *, scope: str = "funct
         with built:
             yield built
 
-    return pytest.fixture(scope=scope)(make)
+    return pytest.fixture(scope=scope)(make)  # type: ignore[call-overload]

@@ -10,8 +10,9 @@ client and one server session; it knows nothing of namespaces or acks. Its metho
   request failed) raises :class:`TransportClosed` from ``receive`` and ``send``.
 
 ``websocket`` uses the ``websocket-client`` package (RFC 6455), ``xhr-polling`` and
-``jsonp-polling`` the stdlib's ``urllib``: all block on sockets, which gevent's monkey-patching turns into
-greenlet switches (call ``gevent.monkey.patch_all()`` first, as for the server).
+``jsonp-polling`` the stdlib's ``urllib``: all block on sockets, which gevent's
+monkey-patching turns into greenlet switches (call ``gevent.monkey.patch_all()`` first,
+as for the server).
 """
 
 from __future__ import annotations
