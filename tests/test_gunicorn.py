@@ -3,15 +3,12 @@ and every other path to the WSGI app."""
 
 from __future__ import annotations
 
-import re
 import signal
-import subprocess
-import sys
 
 import gevent
 import pytest
 
-from .conftest import ROOT
+from .gunicornrun import gunicorn as run_gunicorn
 from .nodeclient import NodeSocket
 from .rawclient import request
 
@@ -24,33 +21,8 @@ def gunicorn_port(gunicorn):
 @pytest.fixture
 def gunicorn():
     """(port, master process) of a gunicorn running tests.gunicorn_app with one worker."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "tests.gunicorn_app.Worker", "-w", "1",
-         "--bind", "127.0.0.1:0", "--graceful-timeout", "2", "tests.gunicorn_app:app"],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    try:
-        port = None
-        with gevent.Timeout(30, AssertionError(f"gunicorn did not start: {lines}")):
-            while port is None:
-                line = proc.stderr.readline()
-                if not line:
-                    raise AssertionError(f"gunicorn exited: {lines}")
-                lines.append(line)
-                found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-                if found:
-                    port = int(found.group(1))
-            while not any("Booting worker" in line for line in lines):
-                lines.append(proc.stderr.readline())
-        yield port, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+    with run_gunicorn("tests.gunicorn_app.Worker", "tests.gunicorn_app:app") as running:
+        yield running
 
 
 @pytest.mark.parametrize("transport", ["websocket", "xhr-polling"])
