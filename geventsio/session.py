@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .config import ServerConfig
     from .manager import Manager
     from .namespace import BaseNamespace
+    from .transports.base import Transport
 
 __all__ = ["SessionState", "Session", "NO_ACK"]
 
@@ -99,7 +100,7 @@ class Session(SocketNames):
         self.namespaces: dict[str, BaseNamespace] = {}
         #: gevent-socketio's per-process dict, shared by all namespaces of this client.
         self.session: dict[str, Any] = {}
-        self.transport: Any = None
+        self.transport: Transport | None = None
         #: What the namespaces of this client are built from (set by the handler).
         self.environ: dict[str, Any] | None = None
         self.namespace_classes: dict[str, type] | None = None
@@ -153,7 +154,7 @@ class Session(SocketNames):
         self.state = wanted
 
     # -- transports --------------------------------------------------------------------
-    def attach(self, transport: Any) -> None:
+    def attach(self, transport: Transport) -> None:
         """A transport starts carrying this session; the first one connects it.
 
         Raises InvalidStateError when the session has closed.
@@ -181,7 +182,7 @@ class Session(SocketNames):
             self.outbox.put(CONNECT)
             self.connect_namespace("")
 
-    def detach(self, transport: Any, final: bool = False) -> None:
+    def detach(self, transport: Transport, final: bool = False) -> None:
         """A transport stopped carrying this session.
 
         ``final`` means the client is gone with it (a closed websocket); otherwise the

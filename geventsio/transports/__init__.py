@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .base import Transport
 from .flashsocket import FlashSocketTransport
 from .jsonp import JSONPPollingTransport
 from .polling import XHRPollingTransport
@@ -18,6 +19,7 @@ from .websocket import WebSocketTransport
 
 __all__ = [
     "TRANSPORTS",
+    "Transport",
     "XHRPollingTransport",
     "JSONPPollingTransport",
     "WebSocketTransport",
@@ -28,6 +30,8 @@ __all__ = [
 ]
 
 #: Wire name -> transport class.
+#: (Typed Any: the handler also uses each class's HTTP rendering, which the Transport
+#: protocol does not describe yet.)
 TRANSPORTS: dict[str, Any] = {
     cls.name: cls
     for cls in (WebSocketTransport, FlashSocketTransport, HTMLFileTransport,

@@ -7,6 +7,8 @@ it connects, Flash fetches the socket policy (see :mod:`geventsio.flashpolicy`).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .websocket import WebSocketTransport
 
 __all__ = ["FlashSocketTransport"]
@@ -15,4 +17,4 @@ __all__ = ["FlashSocketTransport"]
 class FlashSocketTransport(WebSocketTransport):
     """A websocket carrying a session for a Flash client."""
 
-    name = "flashsocket"
+    name: ClassVar[str] = "flashsocket"

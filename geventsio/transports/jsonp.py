@@ -20,7 +20,7 @@ __all__ = ["JSONPPollingTransport"]
 class JSONPPollingTransport(XHRPollingTransport):
     """One long-poll ``<script>`` request of one session."""
 
-    name = "jsonp-polling"
+    name: ClassVar[str] = "jsonp-polling"
     content_type: ClassVar[str] = "text/javascript; charset=UTF-8"
     #: As the reference: the body echoes client data, so no browser XSS filter heuristics.
     answer_headers: ClassVar[tuple[tuple[str, str], ...]] = (("X-XSS-Protection", "0"),)

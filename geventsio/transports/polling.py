@@ -37,8 +37,8 @@ def decode_text_body(body: bytes) -> str:
 class XHRPollingTransport:
     """One long-poll GET of one session."""
 
-    name = "xhr-polling"
-    streaming = False
+    name: ClassVar[str] = "xhr-polling"
+    streaming: ClassVar[bool] = False
     #: Content type of a poll's answer, and headers it carries besides CORS ones.
     content_type: ClassVar[str] = "text/plain; charset=UTF-8"
     answer_headers: ClassVar[tuple[tuple[str, str], ...]] = ()

@@ -60,7 +60,7 @@ class StreamingHTTPTransport:
     """Base of the streaming HTTP transports; subclasses say how the body looks."""
 
     name: ClassVar[str]
-    streaming = True
+    streaming: ClassVar[bool] = True
     content_type: ClassVar[str]
     answer_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
 
@@ -230,7 +230,7 @@ class StreamingHTTPTransport:
 class HTMLFileTransport(StreamingHTTPTransport):
     """The forever iframe: ``<script>_("<packet>");</script>`` per packet."""
 
-    name = "htmlfile"
+    name: ClassVar[str] = "htmlfile"
     content_type = "text/html; charset=UTF-8"
 
     @classmethod
@@ -247,7 +247,7 @@ class HTMLFileTransport(StreamingHTTPTransport):
 class XHRMultipartTransport(StreamingHTTPTransport):
     """``multipart/x-mixed-replace``: one part per write, its body the payload as JSON."""
 
-    name = "xhr-multipart"
+    name: ClassVar[str] = "xhr-multipart"
     content_type = f'multipart/x-mixed-replace; boundary="{MULTIPART_BOUNDARY}"'
 
     @classmethod

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import gevent
 from gevent.socket import socket as GeventSocket
@@ -97,8 +97,8 @@ class WebSocketTransport:
     peer reads, and end once the outbox is empty again.
     """
 
-    name = "websocket"
-    streaming = True
+    name: ClassVar[str] = "websocket"
+    streaming: ClassVar[bool] = True
 
     __slots__ = ("session", "read", "sock", "_raw_send", "_closing", "_close_sent",
                  "_close_code", "_pong", "_flush_scheduled", "_grace_timer", "_writer")
