@@ -8,11 +8,11 @@ hub timers, not greenlets; they are stopped when the ack comes or the namespace 
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any, Callable
 
 from .exceptions import AckTimeout
+from .signatures import accepts_arguments
 from .timers import HubTimer
 
 __all__ = ["AckRegistry", "accepts_arguments", "ack_args", "NO_ACK"]
@@ -109,25 +109,6 @@ def _run_timeout_handler(owner: Any, on_timeout: OnTimeout, error: AckTimeout) -
         on_timeout(error)
     except Exception:
         log.exception("%r: on_timeout %r raised", owner, on_timeout)
-
-
-def accepts_arguments(fn: Callable[..., Any]) -> bool:
-    """Whether ``fn`` can take at least one positional argument.
-
-    Plain functions and bound methods are read from their code object (cheap: this runs
-    for every emit with a callback); anything else goes through ``inspect``.
-    """
-    code = getattr(fn, "__code__", None)
-    if code is not None and not hasattr(fn, "__wrapped__"):
-        if code.co_flags & inspect.CO_VARARGS:
-            return True
-        return code.co_argcount - (1 if inspect.ismethod(fn) else 0) > 0
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-               for p in params)
 
 
 class _NoAck:

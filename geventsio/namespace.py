@@ -32,6 +32,7 @@ from .protocol import (
     MessagePacket,
     encode_packet,
 )
+from .signatures import MANY, positional_range
 
 if TYPE_CHECKING:
     from .session import Session
@@ -311,7 +312,7 @@ class BaseNamespace(NamespaceNames):
         elif not low <= len(args) <= high:
             self.error("invalid_arguments",
                        f'"{what}" got {len(args)} argument(s); the handler takes {low}'
-                       + ("" if high == low else " or more" if high >= _MANY else f" to {high}"))
+                       + ("" if high == low else " or more" if high >= MANY else f" to {high}"))
             return NO_ACK
         try:
             return self._decorated(method)(*args)
@@ -381,7 +382,6 @@ class BaseNamespace(NamespaceNames):
                 greenlet.kill(block=False)
 
 
-_MANY = 1 << 30  # "any number of arguments"
 #: class -> {method name -> arity}; weak, so classes built at run time can go away.
 _ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int, bool]]]" = (
     weakref.WeakKeyDictionary())
@@ -407,17 +407,11 @@ def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, 
 
 
 def _positional_range(fn: Callable[..., Any]) -> tuple[int, int, bool]:
+    """:func:`~geventsio.signatures.positional_range`, and whether the one parameter is
+    named ``packet`` (gevent-socketio's "give me the packet dict")."""
+    low, high = positional_range(fn)
     try:
-        params = list(inspect.signature(fn).parameters.values())
+        wants_packet = list(inspect.signature(fn).parameters) == ["packet"]
     except (TypeError, ValueError):
-        return 0, _MANY, False
-    wants_packet = [p.name for p in params] == ["packet"]
-    low = high = 0
-    for p in params:
-        if p.kind is p.VAR_POSITIONAL:
-            high = _MANY
-        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            high += 1
-            if p.default is p.empty:
-                low += 1
-    return low, max(low, high), wants_packet
+        wants_packet = False
+    return low, high, wants_packet

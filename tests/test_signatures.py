@@ -1,0 +1,55 @@
+"""positional_range: the code-object fast path agrees with inspect's reading."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from geventsio.signatures import MANY, accepts_arguments, positional_range
+
+
+class Thing:
+    def method(self, a, b=1):
+        pass
+
+    def bare(self):
+        pass
+
+    def __call__(self, x, *rest):
+        pass
+
+
+def decorated(fn):
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return inner
+
+
+@decorated
+def wrapped(a, b):
+    pass
+
+
+def with_keyword_only(a, *, key=None):
+    pass
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda: None, (0, 0)),
+    (lambda a: None, (1, 1)),
+    (lambda a, b=2, c=3: None, (1, 3)),
+    (lambda *args: None, (0, MANY)),
+    (lambda a, *args: None, (1, MANY)),
+    (Thing().method, (1, 2)),
+    (Thing().bare, (0, 0)),
+    (Thing(), (1, MANY)),
+    (functools.partial(lambda a, b: None, 1), (1, 1)),
+    (wrapped, (2, 2)),
+    (with_keyword_only, (1, 1)),
+    (len, (1, 1)),
+])
+def test_ranges(fn, expected):
+    assert positional_range(fn) == expected
+    assert accepts_arguments(fn) is (expected[1] > 0)
