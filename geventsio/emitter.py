@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .protocol import EventPacket, JsonPacket, MessagePacket, encode_packet
+from .protocol import EventPacket, encode_packet, message_packet
 
 if TYPE_CHECKING:
     from .manager import Manager
@@ -120,11 +120,7 @@ class Emitter:
 
     def send(self, message: Any, json: bool = False) -> int:
         """Send a message (``json=True``: any JSON-able value) to every target."""
-        if json:
-            packet: Any = JsonPacket(message, self.endpoint)
-        else:
-            packet = MessagePacket(message, self.endpoint)
-        return self._deliver(encode_packet(packet))
+        return self._deliver(encode_packet(message_packet(message, self.endpoint, json=json)))
 
     def disconnect(self, silent: bool = False) -> bool:
         """Disconnect this emitter's one client from the namespace, as its namespace's

@@ -25,13 +25,7 @@ from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
 from .loglimit import first_traceback
 from .namespacecompat import NamespaceNames
-from .protocol import (
-    DisconnectPacket,
-    EventPacket,
-    JsonPacket,
-    MessagePacket,
-    encode_packet,
-)
+from .protocol import DisconnectPacket, EventPacket, JsonPacket, encode_packet, message_packet
 from .signatures import MANY, positional_range
 
 if TYPE_CHECKING:
@@ -219,10 +213,8 @@ class BaseNamespace(NamespaceNames):
                                                  "json" if json else "message")
         if json:
             message = self.socket.legacy_args(message)
-            packet: Any = JsonPacket(message, self.ns_name, packet_id, data_ack)
-        else:
-            packet = MessagePacket(message, self.ns_name, packet_id, data_ack)
-        self.socket.put(encode_packet(packet))
+        self.socket.put(encode_packet(message_packet(message, self.ns_name, json=json,
+                                                     id=packet_id, data_ack=data_ack)))
 
     def error(self, error_name: str, error_message: str, msg_id: int | None = None,
               quiet: bool = False) -> None:

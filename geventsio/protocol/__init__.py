@@ -40,6 +40,7 @@ from .packets import (
     NoopPacket,
     Packet,
     PacketType,
+    message_packet,
 )
 from .payload import (
     HTMLFILE_PRELUDE,
@@ -59,6 +60,7 @@ from .payload import (
 __all__ = [
     # packets
     "PacketType",
+    "message_packet",
     "Packet",
     "DisconnectPacket",
     "ConnectPacket",

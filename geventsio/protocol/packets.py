@@ -249,3 +249,12 @@ Packet = Union[
     ErrorPacket,
     NoopPacket,
 ]
+
+
+def message_packet(data: Any, endpoint: str = "", *, json: bool = False,
+                   id: int | None = None, data_ack: bool = False) -> MessagePacket | JsonPacket:
+    """What ``send`` sends: a :class:`JsonPacket` of any JSON-able value with ``json``,
+    else a :class:`MessagePacket` of a string."""
+    if json:
+        return JsonPacket(data, endpoint, id, data_ack)
+    return MessagePacket(data, endpoint, id, data_ack)
