@@ -35,9 +35,13 @@ class Manager:
 
     def __init__(self, config: ServerConfig,
                  namespaces: Mapping[str, type] | None = None,
-                 store: ClientStore | None = None) -> None:
+                 store: ClientStore | None = None,
+                 default_namespace: type | None = None) -> None:
         self.config = config
         self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
+        #: The class serving ``''`` for a client when no namespaces name one (the server
+        #: passes BaseNamespace); None: such a client gets no default namespace.
+        self.default_namespace = default_namespace
         self.sessions: dict[str, Session] = {}
         #: Members of each namespace and room; kept current by sessions and namespaces.
         self.index = RoomIndex()

@@ -129,7 +129,7 @@ class SocketIOServer(WSGIServer):
             policy_host=policy_host,
         )
         checked = _check_namespaces(namespaces) if namespaces is not None else None
-        self.manager = Manager(self.config, checked)
+        self.manager = Manager(self.config, checked, default_namespace=BaseNamespace)
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
         self.client_files = ClientFiles.for_config(self.config)

@@ -368,9 +368,7 @@ class Session(SocketNames):
         classes = self.namespace_classes or {}
         cls = classes.get(endpoint)
         if cls is None and endpoint == "":
-            from .namespace import BaseNamespace
-
-            cls = BaseNamespace
+            cls = self.manager.default_namespace
         if cls is None:
             self.client_log(logging.WARNING, "unknown_namespace",
                             "connect to unknown namespace %.100r refused", endpoint)
