@@ -205,7 +205,11 @@ class LimitedWebSocket(WebSocket):
         return opcode, fin, payload
 
     def _check_size(self, opcode: int, length: int) -> None:
-        """Count a data frame towards its message; refuse it if either is too large."""
+        """Count a data frame towards its message; refuse it if either is too large.
+
+        Control frames are not messages: read_frame already holds them to 125 bytes."""
+        if opcode > 0x07:
+            return
         if opcode in _DATA_OPCODES:  # a new message starts
             self.message_size = 0
         if opcode in _DATA_OPCODES or opcode == WebSocket.OPCODE_CONTINUATION:
