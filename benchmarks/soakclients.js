@@ -32,6 +32,7 @@ const opts = Object.assign({
   pollingShare: 0.15,  // share of sessions that use xhr-polling
   ghostShare: 0.1,     // share of websocket sessions that vanish as ghosts
   ghostHold: 90,       // seconds a ghost holds its socket before it is cut
+  pause: 2,            // most seconds a slot waits before its next session
   progressEvery: 10,
 }, JSON.parse(process.argv[2] || '{}'));
 
@@ -153,8 +154,10 @@ async function websocketSession(sid, room, lifetime) {
 
 async function pollingSession(sid, room, lifetime, agent) {
   const base = `/socket.io/1/xhr-polling/${sid}`;
-  const post = (p) => request('POST', `${base}?t=${Date.now()}`, p, agent).catch(noteError);
   let alive = true;
+  // A POST still in flight when the client abandons the session is cut by that: no error.
+  const post = (p) => request('POST', `${base}?t=${Date.now()}`, p, agent)
+    .catch((err) => { if (alive) noteError(err); });
   const polls = (async () => {
     while (alive) {
       const body = await request('GET', `${base}?t=${Date.now()}`, null, agent);
@@ -199,7 +202,7 @@ async function slot(i) {
     } finally {
       stats.live--;
     }
-    await sleep(Math.random() * 2000);
+    await sleep(Math.random() * opts.pause * 1000);
   }
 }
 
