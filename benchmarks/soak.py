@@ -141,7 +141,8 @@ def summarize(result: dict[str, Any], warmup: float) -> dict[str, Any]:
 
     def view(s: dict[str, Any]) -> dict[str, Any]:
         return {"t": round(s["t"] - start), "rss_mb": round(s["rss"] / 2**20, 1),
-                "greenlets": s["greenlets"], "sessions": s["sessions"], "fds": s["fds"]}
+                "greenlets": s["greenlets"], "sessions": s["sessions"], "fds": s["fds"],
+                "objects": s.get("objects"), "server_cpu_s": s.get("cpu_s")}
 
     return {
         "before": view(samples[0]),
