@@ -9,7 +9,8 @@ Every ``SAMPLE_SECONDS`` (default 1) it prints a JSON object: ``t`` (seconds sin
 ``rss`` (bytes, from /proc), ``greenlets`` (live gevent greenlets: one per open
 connection, plus any writer a slow peer needs), ``sessions``, ``fds`` (open file
 descriptors), ``objects`` (tracked by the garbage collector), ``count_ms`` (what counting
-them cost) and ``cpu_s`` (the server's CPU time so far). They are read here, in the soak app: the library exposes none of them.
+them cost) and ``cpu_s`` (the server's CPU time so far). They are read here, in the
+soak app: the library exposes none of them.
 """
 
 from gevent import monkey
