@@ -161,7 +161,8 @@ def summarize(result: dict[str, Any], warmup: float) -> dict[str, Any]:
 
 
 def chart(result: dict[str, Any], summary: dict[str, Any], out: str) -> None:
-    """RSS, greenlets and sessions over time, one panel each, saved as a PNG."""
+    """RSS, greenlets, sessions (with fds) and gc-tracked objects over time, one panel
+    each, saved as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,10 +170,12 @@ def chart(result: dict[str, Any], summary: dict[str, Any], out: str) -> None:
 
     samples, start = result["samples"], result["t_start"]
     minutes = [(s["t"] - start) / 60 for s in samples]
-    fig, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True)
+    fig, axes = plt.subplots(4, 1, figsize=(9, 9.5), sharex=True)
     series = [("rss", "server RSS (MB)", lambda s: s["rss"] / 2**20, "#2b7bba"),
               ("greenlets", "live greenlets", lambda s: s["greenlets"], "#e69138"),
-              ("sessions", "sessions / open fds", lambda s: s["sessions"], "#6aa84f")]
+              ("sessions", "sessions / open fds", lambda s: s["sessions"], "#6aa84f"),
+              ("objects", "objects tracked by gc\n(thousands)",
+               lambda s: s.get("objects", 0) / 1000, "#8e7cc3")]
     axes[2].plot(minutes, [s["fds"] for s in samples], color="#7f7f7f", linewidth=0.8,
                  label="open fds")
     for ax, (name, label, value, color) in zip(axes, series):
@@ -186,7 +189,7 @@ def chart(result: dict[str, Any], summary: dict[str, Any], out: str) -> None:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[2].legend(fontsize=7, loc="upper right")
-    axes[2].set_xlabel("minutes (dotted: end of warm-up; dashed: clients stop)", fontsize=8)
+    axes[3].set_xlabel("minutes (dotted: end of warm-up; dashed: clients stop)", fontsize=8)
     options = result["options"]
     fig.suptitle(f"geventsio soak: {options['clients']} churning clients for "
                  f"{options['duration'] / 60:.3g} min, then {options['cooldown']:g} s idle "
