@@ -417,8 +417,7 @@ class SocketIOHandler(HTTPAnswers):
 def _held_by_websocket(session: Session) -> bool:
     """Whether a websocket (or flashsocket) carries ``session``: its packets are that
     connection's alone, so no HTTP request may poll, post to or end it."""
-    transport = session.transport
-    return transport is not None and isinstance(transport, WebSocketTransport)
+    return isinstance(session.transport, WebSocketTransport)
 
 
 def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
