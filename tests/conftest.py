@@ -22,6 +22,7 @@ from geventsio import SocketIOServer  # noqa: E402
 
 from .apps import Recorder, make_namespaces  # noqa: E402
 from .nodeclient import NodeDriver  # noqa: E402
+from .redisserver import RedisServer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -139,6 +140,19 @@ def node() -> Iterator[NodeDriver]:
         yield driver
     finally:
         driver.close()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server of its own on a free port, stopped after the test.
+
+    A missing ``redis-server`` is an error, never a skip: CI installs Debian's package.
+    """
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
