@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 
+from .cluster.relay import serve_elsewhere
 from .cors import check_origin, cors_headers, preflight_headers
 from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
@@ -201,8 +202,8 @@ class SocketIOHandler(HTTPAnswers):
             self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
                           headers=self._cors_headers())
             return
-        session = self.server.manager.create_session(handshake)
-        body = format_handshake(session.sid, config.heartbeat_timeout,
+        sid = self.server.manager.handshake(handshake)
+        body = format_handshake(sid, config.heartbeat_timeout,
                                 config.close_timeout, config.transports)
         if jsonp is None:
             self._respond(HTTPStatus.OK, body.encode("utf-8"), headers=self._cors_headers())
@@ -249,6 +250,11 @@ class SocketIOHandler(HTTPAnswers):
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
         cls = TRANSPORTS[name]
         session = self.server.manager.get(sid)
+        if session is None and self.server.manager.cluster is not None:
+            session = self.server.manager.cluster.claim(sid)
+            if session is None and not issubclass(cls, WebSocketTransport) and (
+                    serve_elsewhere(self, cls, sid)):
+                return
         if issubclass(cls, WebSocketTransport):
             self._websocket(session, cls)
             return

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
+from .cluster import open_backend
 from .config import DEFAULT_POLICY_PORT, ServerConfig
 from .emitter import Emitter
 from .exceptions import ConfigurationError
@@ -99,8 +100,6 @@ class SocketIOServer(WSGIServer):
         client_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if message_queue is not None:
-            raise ConfigurationError("message_queue= is not available in this release")
         legacy = split_options(kwargs)
         if legacy.resource is not None:  # gevent-socketio's namespace='socket.io'
             resource = legacy.resource
@@ -132,6 +131,8 @@ class SocketIOServer(WSGIServer):
         self.manager = Manager(self.config, checked, default_namespace=BaseNamespace)
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
+        if message_queue is not None:  # many processes: see docs/scaling.md
+            self.manager.join_cluster(open_backend(message_queue))
         self.client_files = ClientFiles.for_config(self.config)
         #: The Prometheus page at ``metrics_path`` (None without one).
         self.metrics = MetricsPage(self.manager) if metrics_path is not None else None
@@ -156,6 +157,8 @@ class SocketIOServer(WSGIServer):
         """Start serving; with ``policy_server=True`` also the Flash policy listener,
         bound to the same host on ``policy_port``."""
         super().start()
+        if self.manager.cluster is not None:
+            self.manager.cluster.start()
         config = self.config
         if config.policy_server and self.policy_server is None:
             document = policy_document(config.allowed_origins)
@@ -190,6 +193,8 @@ class SocketIOServer(WSGIServer):
             # reach this server again while it shuts down
         self.manager.drain(timeout / 2)
         self.manager.close_all("server shutdown", notify=goodbye)
+        if self.manager.cluster is not None:
+            self.manager.cluster.stop()
         policy, self.policy_server = self.policy_server, None
         if policy is not None:
             policy.stop(timeout)

@@ -1,0 +1,137 @@
+"""Two servers in this test process joined by a real Redis: the cluster's routing.
+
+The servers share nothing but the ``redis_server`` fixture, so every packet between
+their clients goes through Redis exactly as between processes (tests/test_cluster.py runs
+real separate processes). Raw websocket and polling clients are pointed at one server or
+the other for each request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+
+from .conftest import LiveServer, wait_until
+from .rawclient import RawWebSocket, XhrClient, handshake, request
+from .redisserver import RedisServer
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def event(name: str, *args: Any, ack: int | None = None, ns: str = "") -> str:
+    head = f"5:{ack}+:{ns}:" if ack is not None else f"5::{ns}:"
+    return head + json.dumps({"name": name, "args": list(args)})
+
+
+def ws_on(port: int, sid: str) -> RawWebSocket:
+    ws = RawWebSocket(port, f"/socket.io/1/websocket/{sid}")
+    assert ws.recv_text() == "1::"
+    return ws
+
+
+def next_event(ws: RawWebSocket, name: str) -> list[Any]:
+    """The args of the next event ``name`` (heartbeats and other events skipped)."""
+    text = ws.recv_until(lambda t: t.startswith("5:") and f'"name":"{name}"' in t)
+    return list(json.loads(text.split(":", 3)[3])["args"])
+
+
+def next_ack(ws: RawWebSocket, ack: int) -> list[Any]:
+    text = ws.recv_until(lambda t: t.startswith(f"6:::{ack}"))
+    rest = text[len(f"6:::{ack}"):]
+    return list(json.loads(rest[1:])) if rest.startswith("+") else []
+
+
+def keys(redis: RedisServer) -> list[bytes]:
+    reply = redis.command(b"KEYS", b"*")
+    return [line for line in reply.split(b"\r\n")[1:] if line and not line.startswith(b"$")]
+
+
+@pytest.fixture
+def pair(redis_server: RedisServer, make_server: Callable[..., LiveServer]) -> list[LiveServer]:
+    # redis_server first: it is stopped after the servers
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=redis_server.url)
+    return [make_server(**options), make_server(**options)]
+
+
+def test_websocket_owner_is_where_it_lands_and_broadcasts_cross(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid1 = handshake(a.port)
+    ws1 = ws_on(b.port, sid1)  # handshaken on A, connected on B: B owns it
+    assert sid1 in b.manager.sessions and sid1 not in a.manager.sessions
+    sid2 = handshake(b.port)
+    ws2 = ws_on(a.port, sid2)
+    assert sid2 in a.manager.sessions
+    try:
+        ws1.send_text(event("to_all", "hi"))
+        assert next_event(ws2, "all") == ["hi"]
+        assert next_event(ws1, "all") == ["hi"]
+        ws2.send_text(event("shout", "not me"))
+        assert next_event(ws1, "shout") == ["not me"]
+    finally:
+        ws1.close()
+        ws2.close()
+
+
+def test_rooms_clients_and_storage_across_servers(pair: list[LiveServer],
+                                                  redis_server: RedisServer) -> None:
+    a, b = pair
+    sid1, sid2 = handshake(a.port), handshake(a.port)
+    ws1, ws2 = ws_on(a.port, sid1), ws_on(b.port, sid2)
+    try:
+        ws1.send_text(event("join", "r", ack=1))
+        assert next_ack(ws1, 1) == [["r"]]
+        ws2.send_text(event("join", "r", ack=2))
+        assert next_ack(ws2, 2) == [["r"]]
+        ws2.send_text(event("clients", "r", ack=3))
+        assert next_ack(ws2, 3) == [sorted([sid1, sid2])]
+        ws1.send_text(event("to_room", "r", "x"))
+        assert next_event(ws2, "room") == ["r", "x"]
+        ws1.send_text(event("store_set", "nick", {"n": 1}))
+        ws1.send_text(event("store_get", "nick", ack=4))
+        assert next_ack(ws1, 4) == [[{"n": 1}, True]]
+        assert a.server.of("").clients("r") == b.server.of("").clients("r")
+        assert b.manager.store.get(sid1, "nick") == {"n": 1}
+    finally:
+        ws1.close()
+        ws2.close()
+    wait_until(lambda: not a.manager.sessions and not b.manager.sessions)
+    wait_until(lambda: not [k for k in keys(redis_server) if b"alive" not in k
+                            and not k.endswith(b"nodes")],
+               describe=lambda: f"keys left: {keys(redis_server)}")
+
+
+def test_one_client_held_elsewhere_emit_and_disconnect(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid = handshake(a.port)
+    ws = ws_on(b.port, sid)
+    try:
+        assert a.server.of("").socket(sid).emit("direct", 1) == 1
+        assert next_event(ws, "direct") == [1]
+        assert a.server.of("").socket(sid).clients() == [sid]
+        assert a.server.of("").socket(sid).disconnect() is True
+        assert ws.recv_until(lambda t: t.startswith("0::")) == "0::"
+        wait_until(lambda: sid not in b.manager.sessions)
+        assert a.server.of("").socket(sid).emit("direct", 2) == 0
+    finally:
+        ws.close()
+
+
+def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
+    a, b = pair
+    client = XhrClient(a.port)
+    path = client.path
+    first = request(b.port, "GET", f"{path}?t=1")  # claims: B owns it
+    assert first.status == 200 and first.text.startswith("1::") or "1::" in first.text
+    assert client.sid in b.manager.sessions
+    posted = request(a.port, "POST", f"{path}?t=1", event("echo", "relayed").encode())
+    assert posted.status == 200 and posted.text == "1"
+    polled = request(a.port, "GET", f"{path}?t=1")
+    assert polled.status == 200 and '"args":["relayed"]' in polled.text, polled.text
+    gone = request(a.port, "GET", f"{path}?disconnect=1")
+    assert gone.status == 200
+    wait_until(lambda: client.sid not in b.manager.sessions)
+    after = request(a.port, "GET", f"{path}?t=1")
+    assert after.text == "7:::1+0"
