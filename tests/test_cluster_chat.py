@@ -15,6 +15,7 @@ Topologies: one process behind nginx (no message queue: the proxy path alone), t
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any, Iterator
 
 import pytest
@@ -45,7 +46,7 @@ def start(topology: str, redis_server: Any) -> Any:
 
 
 #: The message-queue topologies join this list once the Redis dispatcher is merged.
-TOPOLOGIES = ["one process"]
+TOPOLOGIES = ["one process", "three processes", "gunicorn -w 4"]
 
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)
@@ -77,10 +78,13 @@ def run_chat(servers: Any, nginx: Nginx, node: Any, chromium: Chromium) -> None:
     assert set(owners.values()) <= pids
     if len(pids) > 1:  # the sessions are spread over the workers
         assert len(set(owners.values())) >= 2, owners
+    print(f"owners: {sorted(Counter(owners.values()).values())}")
 
     chat_round(members, rooms, count=5)
     chat_round(members, rooms, count=5, first=6)  # a second round, after the first settled
     expect_clients_everywhere(servers, sids_by_room(members, rooms))
+    if len(servers.ports) > 1:  # no affinity: polling sessions were served by several
+        assert spread_sessions(nginx, members) >= 2, nginx.access_log()[-50:]
     for member in members:  # the owner's own view agrees too
         assert member.call("who", rooms[member.sid])[1] == sids_by_room(members, rooms)[
             rooms[member.sid]]
@@ -99,6 +103,16 @@ def run_chat(servers: Any, nginx: Nginx, node: Any, chromium: Chromium) -> None:
     wait_for(lambda: all(s["sessions"] == 0 and s["index"]["rooms"] == 0
                          and s["stored"] == 0 for s in servers.states()), TIMEOUT,
              "every worker empty")
+
+
+def spread_sessions(nginx: Nginx, members: list[Any]) -> int:
+    """How many polling members had requests answered by more than one upstream."""
+    upstreams: dict[str, set[str]] = {}
+    for entry in nginx.access_log():
+        for member in members:
+            if member.transport != "websocket" and member.sid in entry["uri"]:
+                upstreams.setdefault(member.sid, set()).add(entry["upstream"])
+    return sum(1 for found in upstreams.values() if len(found) > 1)
 
 
 def expect_clients_everywhere(servers: Any, by_room: dict[str, list[str]]) -> None:
