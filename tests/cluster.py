@@ -414,3 +414,14 @@ http {{
     }}
 }}
 """
+
+
+def redis_keys(redis_server: Any) -> list[str]:
+    """Every key in the test's Redis now (SCAN, with the ``redis`` package)."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=redis_server.port, socket_timeout=5)
+    try:
+        return sorted(key.decode() for key in client.scan_iter(count=1000))
+    finally:
+        client.close()

@@ -53,6 +53,10 @@ class Chat(BaseNamespace):
         self.said += 1
         self.io.in_(room).emit("said", self.socket.sid, self.said, number, text, os.getpid())
 
+    def on_probe(self, room: str, token: Any) -> None:
+        """Not counted as a message: the fault tests probe for the queue's return."""
+        self.io.in_(room).emit("probe", self.socket.sid, token, os.getpid())
+
     def on_who(self, room: str) -> tuple[int, list[str]]:
         return os.getpid(), sorted(self.io.clients(room))
 
