@@ -135,3 +135,35 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     wait_until(lambda: client.sid not in b.manager.sessions)
     after = request(a.port, "GET", f"{path}?t=1")
     assert after.text == "7:::1+0"
+
+
+def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
+        pair: list[LiveServer], redis_server: RedisServer, caplog: Any) -> None:
+    a, b = pair
+    sid1, sid2, sid3 = handshake(a.port), handshake(a.port), handshake(b.port)
+    ws1, ws3, ws2 = ws_on(a.port, sid1), ws_on(a.port, sid3), ws_on(b.port, sid2)
+    try:
+        for n, ws in enumerate((ws1, ws2, ws3)):
+            ws.send_text(event("join", "r", ack=n + 1))
+            next_ack(ws, n + 1)
+        redis_server.kill()
+        for n in range(20):  # local clients keep being served
+            ws1.send_text(event("in_room", "r", n))
+            assert next_event(ws3, "room") == ["r", n]
+            assert next_event(ws1, "room") == ["r", n]
+        ws1.send_text(event("echo", "still"))
+        assert next_event(ws1, "echo") == ["still"]
+        redis_server.start()  # empty: the processes write back what they hold
+        expected = sorted([sid1, sid2, sid3])
+        wait_until(lambda: sorted(b.server.of("").clients("r")) == expected,
+                   describe=lambda: f"clients(r) on B: {b.server.of('').clients('r')}")
+        ws1.send_text(event("to_room", "r", "back"))
+        assert next_event(ws2, "room") == ["r", "back"]
+        assert a.server.of("").socket(sid2).emit("direct", 3) == 1
+        assert next_event(ws2, "direct") == [3]
+    finally:
+        for ws in (ws1, ws2, ws3):
+            ws.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "geventsio.cluster"]
+    down = [m for m in lines if m.startswith("message queue unreachable")]
+    assert 1 <= len(down) <= 2, lines  # once per process, not once per message

@@ -154,6 +154,20 @@ class Dispatcher:
             return None
         return self.manager.adopt(sid, json_loads(data.decode("utf-8")))
 
+    def republish(self) -> None:
+        """Write again what the queue should know of this process's sessions (owner,
+        handshake, memberships), after it lost them (Redis restarted empty). Stored
+        values are not kept here, so they stay lost."""
+        keys, backend = self.keys, self.backend
+        for sid, session in list(self.manager.sessions.items()):
+            backend.set(keys.owner(sid), self.node.encode("ascii"))
+            backend.set(keys.handshake(sid), json_dumps(session.handshake).encode("utf-8"),
+                        ttl=CLAIMED_SECONDS)
+            backend.set_add(keys.node_sids(self.node), sid)
+        republish = getattr(self.manager.index, "republish", None)
+        if republish is not None:
+            republish()
+
     def forget(self, sid: str) -> None:
         """Session ``sid`` of this process ended: remove what the cluster kept of it."""
         keys = self.keys

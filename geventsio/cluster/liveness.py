@@ -74,10 +74,15 @@ class Liveness:
                 log.exception("cluster housekeeping failed")
 
     def beat(self) -> None:
-        """Refresh this process's liveness key."""
-        keys, node = self.cluster.keys, self.cluster.node
-        self.cluster.backend.set(keys.node_alive(node), b"1", ttl=self.ttl)
-        self.cluster.backend.set_add(keys.nodes, node)
+        """Refresh this process's liveness key. A key that had gone (Redis restarted
+        empty, or this process was too busy to refresh it) means the queue may have
+        lost what it knew of this process's sessions: it is written again."""
+        keys, node, backend = self.cluster.keys, self.cluster.node, self.cluster.backend
+        if backend.set(keys.node_alive(node), b"1", ttl=self.ttl, only_new=True):
+            backend.set_add(keys.nodes, node)
+            self.cluster.republish()
+        else:
+            backend.expire(keys.node_alive(node), self.ttl)
 
     def reap_dead(self) -> None:
         """Clean up after every process whose liveness key has expired."""
