@@ -14,8 +14,9 @@ from typing import Any, Callable
 import pytest
 
 from .conftest import LiveServer, wait_until
-from .rawclient import RawWebSocket, XhrClient, handshake, request
+from .rawclient import JsonpClient, RawWebSocket, XhrClient, handshake, request
 from .redisserver import RedisServer
+from .streamclient import StreamingResponse
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -130,6 +131,13 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     assert posted.status == 200 and posted.text == "1"
     polled = request(a.port, "GET", f"{path}?t=1")
     assert polled.status == 200 and '"args":["relayed"]' in polled.text, polled.text
+    # a server-to-client ack: asked by the owner, answered by a POST to the other server
+    assert request(a.port, "POST", f"{path}?t=1", event("ask_me", "tok").encode()).text == "1"
+    asked = request(a.port, "GET", f"{path}?t=1").text
+    assert asked.startswith("5:1+::") and '"args":["tok"]' in asked, asked
+    assert request(a.port, "POST", f"{path}?t=1", b'6:::1+["yes"]').text == "1"
+    answered = request(a.port, "GET", f"{path}?t=1").text
+    assert '"name":"answer","args":["yes"]' in answered, answered
     gone = request(a.port, "GET", f"{path}?disconnect=1")
     assert gone.status == 200
     wait_until(lambda: client.sid not in b.manager.sessions)
@@ -167,3 +175,60 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
     lines = [r.getMessage() for r in caplog.records if r.name == "geventsio.cluster"]
     down = [m for m in lines if m.startswith("message queue unreachable")]
     assert 1 <= len(down) <= 2, lines  # once per process, not once per message
+
+
+def test_jsonp_polling_relayed(pair: list[LiveServer]) -> None:
+    a, b = pair
+    client = JsonpClient(a.port)
+    client.port = b.port
+    assert "1::" in client.poll()  # claimed by B
+    assert client.sid in b.manager.sessions
+    client.port = a.port  # every later request on A, relayed to B
+    assert client.post(event("echo", "j")).text == "1"
+    packets = client.poll()  # checks the jsonp wrapping and the index
+    assert any('"args":["j"]' in p for p in packets), packets
+
+
+def test_htmlfile_stream_on_owner_post_relayed(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid = handshake(a.port)
+    stream = StreamingResponse(b.port, f"/socket.io/1/htmlfile/{sid}?t=1")
+    try:
+        stream.chunks_until(lambda c: b"welcome" in c)
+        posted = request(a.port, "POST", f"/socket.io/1/htmlfile/{sid}",
+                         event("echo", "h").encode())
+        assert posted.body == b"1"
+        chunk = stream.chunks_until(lambda c: b"echo" in c)[-1]
+        assert b'\\"args\\":[\\"h\\"]' in chunk, chunk
+        # a second stream elsewhere is not relayed: told to handshake again
+        other = request(a.port, "GET", f"/socket.io/1/htmlfile/{sid}?t=1")
+        assert b"7:::1+0" in other.body
+    finally:
+        stream.close()
+
+
+def test_bad_input_relayed_gets_its_error_and_nothing_breaks(
+        pair: list[LiveServer], redis_server: RedisServer, caplog: Any) -> None:
+    a, b = pair
+    client = XhrClient(a.port)
+    assert "1::" in request(b.port, "GET", f"{client.path}?t=1").text
+    bad = request(a.port, "POST", f"{client.path}?t=1", "\ufffd9\ufffd1::".encode())
+    assert bad.status == 400 and b"payload" in bad.body.lower(), bad
+    assert any("relayed POST" in r.getMessage() for r in caplog.records)
+    # a websocket-held session is not polled through another server
+    sid = handshake(a.port)
+    ws = ws_on(b.port, sid)
+    try:
+        held = request(a.port, "GET", f"/socket.io/1/xhr-polling/{sid}?t=1")
+        assert held.text == "7:::1+0"
+        # garbage on the processes' channel is dropped with a log line
+        reply = redis_server.command(b"PUBLISH", b"geventsio:all", b"\x01[not json")
+        assert reply.startswith(b":")
+        wait_until(lambda: any("malformed message from the queue" in r.getMessage()
+                               for r in caplog.records))
+        ws.send_text(event("echo", "alive"))
+        assert next_event(ws, "echo") == ["alive"]
+        assert request(a.port, "POST", f"{client.path}?t=1", event("echo", "x").encode()
+                       ).text == "1"
+    finally:
+        ws.close()
