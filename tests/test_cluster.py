@@ -31,7 +31,8 @@ def start_process(redis: RedisServer, close_timeout: int = 6) -> ServedProcess:
     argv = [sys.executable, "-m", "geventsio", "--namespace", "/chat=tests.cluster_app:Chat",
             "--port", "0", "--message-queue", redis.url, "--no-access-log",
             "--heartbeat-interval", "1", "--heartbeat-timeout", "5",
-            "--close-timeout", str(close_timeout), "--polling-duration", "2"]
+            "--close-timeout", str(close_timeout), "--polling-duration", "2",
+            "--metrics-path", "/metrics"]
     return ServedProcess(argv)
 
 
@@ -53,6 +54,14 @@ def chat_client(node: NodeDriver, process: ServedProcess, transport: str,
     assert client.wait_ack(client.emit("nick", nick, ns="/chat", ack=True)) == [
         str(process.proc.pid)]
     return client
+
+
+def holding(process: ServedProcess) -> list[str]:
+    """What a process's metrics page says it still holds: sessions, namespace members."""
+    page = request(process.port, "GET", "/metrics").text
+    return [line for line in page.splitlines()
+            if line.startswith(("geventsio_sessions{", "geventsio_namespace_clients{"))
+            and not line.endswith(" 0.0")]
 
 
 def app_keys(redis: RedisServer) -> list[bytes]:
@@ -87,6 +96,8 @@ def test_chat_rooms_across_three_processes(node: NodeDriver, processes: list[Ser
         client.wait_report("disconnect")
     wait_until(lambda: not app_keys(redis_server),
                describe=lambda: f"keys left in Redis: {app_keys(redis_server)}")
+    for process in processes:
+        wait_until(lambda p=process: not holding(p), describe=lambda p=process: str(holding(p)))
 
 
 def c_texts(client: NodeSocket) -> list[str]:
@@ -136,3 +147,7 @@ def test_killed_process_sessions_end_elsewhere(node: NodeDriver, redis_server: R
     a.disconnect()
     wait_until(lambda: not app_keys(redis_server),
                describe=lambda: f"keys left in Redis: {app_keys(redis_server)}")
+    for process in (processes[0], processes[2]):
+        wait_until(lambda p=process: not holding(p), describe=lambda p=process: str(holding(p)))
+    nodes = redis_server.command(b"SMEMBERS", b"geventsio:nodes")
+    assert nodes.count(b"\r\n$") == 2, nodes  # the dead process is forgotten

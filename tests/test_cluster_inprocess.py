@@ -13,7 +13,13 @@ from typing import Any, Callable
 
 import pytest
 
-from .conftest import LiveServer, wait_until
+from .conftest import (
+    LiveServer,
+    describe_greenlets,
+    greenlets_since,
+    greenlets_snapshot,
+    wait_until,
+)
 from .rawclient import JsonpClient, RawWebSocket, XhrClient, handshake, request
 from .redisserver import RedisServer
 from .streamclient import StreamingResponse
@@ -232,3 +238,39 @@ def test_bad_input_relayed_gets_its_error_and_nothing_breaks(
                        ).text == "1"
     finally:
         ws.close()
+
+
+def test_many_clients_leave_nothing_behind(pair: list[LiveServer], redis_server: RedisServer
+                                           ) -> None:
+    a, b = pair
+    before = greenlets_snapshot()
+    sockets, pollers = [], []
+    for n in range(20):
+        sid = handshake((a, b)[n % 2].port)
+        ws = ws_on((b, a)[n % 2].port, sid)
+        ws.send_text(event("join", f"room{n % 3}"))
+        ws.send_text(event("store_set", "k", n))
+        sockets.append(ws)
+    for n in range(20):
+        client = XhrClient(a.port)
+        assert "1::" in request((a, b)[n % 2].port, "GET", f"{client.path}?t=1").text
+        posted = request((b, a)[n % 2].port, "POST", f"{client.path}?t=1",
+                         event("join", "room0").encode() + b"")
+        assert posted.text == "1"
+        pollers.append(client)
+    wait_until(lambda: len(a.server.of("").clients("room0")) == 27,
+               describe=lambda: str(len(a.server.of("").clients("room0"))))
+    for ws in sockets:
+        ws.close()
+    for n, client in enumerate(pollers):
+        assert request((b, a)[n % 2].port, "GET", f"{client.path}?disconnect=1").status == 200
+    for live in pair:
+        wait_until(lambda m=live.manager: not m.sessions and m.index.counts() == {
+            "endpoints": 0, "rooms": 0, "joined": 0}, describe=lambda m=live.manager: str(
+            (len(m.sessions), m.index.counts())))
+        assert not live.manager.cluster._waiting
+    wait_until(lambda: not [k for k in keys(redis_server) if b":alive:" not in k
+                            and not k.endswith(b":nodes")],
+               describe=lambda: f"keys left: {keys(redis_server)}")
+    wait_until(lambda: not greenlets_since(before),
+               describe=lambda: describe_greenlets(greenlets_since(before)))
