@@ -287,7 +287,10 @@ class SocketIOHandler(HTTPAnswers):
         if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
             raise ProtocolError("a path without a transport only serves ?disconnect",
                                 status=HTTPStatus.NOT_FOUND)
-        self._end_on_request(self.server.manager.get(sid))
+        manager = self.server.manager
+        if manager.cluster is not None and manager.get(sid) is None:
+            manager.disconnect(sid, "", notify=True)  # its owner ends it
+        self._end_on_request(manager.get(sid))
 
     def _end_on_request(self, session: Session | None) -> None:
         """``?disconnect``: end the session (a pending poll gets ``0::``), answer empty."""

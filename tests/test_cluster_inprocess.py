@@ -77,6 +77,9 @@ def test_websocket_owner_is_where_it_lands_and_broadcasts_cross(pair: list[LiveS
         assert next_event(ws1, "all") == ["hi"]
         ws2.send_text(event("shout", "not me"))
         assert next_event(ws1, "shout") == ["not me"]
+        a.server.of("").volatile.emit("v", 1)  # a websocket can take it now: not dropped
+        assert next_event(ws1, "v") == [1]
+        assert next_event(ws2, "v") == [1]
     finally:
         ws1.close()
         ws2.close()
@@ -274,3 +277,16 @@ def test_many_clients_leave_nothing_behind(pair: list[LiveServer], redis_server:
                describe=lambda: f"keys left: {keys(redis_server)}")
     wait_until(lambda: not greenlets_since(before),
                describe=lambda: describe_greenlets(greenlets_since(before)))
+
+
+def test_disconnect_without_transport_reaches_the_owner(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid = handshake(a.port)
+    ws = ws_on(b.port, sid)
+    try:
+        gone = request(a.port, "GET", f"/socket.io/1//{sid}?disconnect=1")
+        assert gone.status == 200
+        assert ws.recv_until(lambda t: t.startswith("0::")) == "0::"
+        wait_until(lambda: sid not in b.manager.sessions)
+    finally:
+        ws.close()
