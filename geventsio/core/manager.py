@@ -15,12 +15,12 @@ from typing import Any, Callable, Iterable, Mapping
 import gevent
 from gevent.pool import Group
 
+from ..exceptions import ProtocolError
+from ..protocol import new_sid
 from .admission import Admission
 from .config import ServerConfig
-from .exceptions import ProtocolError
 from .metrics import Counters
 from .outbox import Budget
-from .protocol import new_sid
 from .rooms import RoomIndex
 from .session import Session
 from .storage import ClientStore, MemoryStore
@@ -48,7 +48,7 @@ class Manager:
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
         #: Bytes queued for all clients together (max_total_buffer_bytes).
         self.budget = Budget(config.max_total_buffer_bytes)
-        #: Running totals for the metrics page (see geventsio.metrics).
+        #: Running totals for the metrics page (see geventsio.core.metrics).
         self.counters = Counters()
         self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
         self.store: ClientStore = store if store is not None else MemoryStore(
