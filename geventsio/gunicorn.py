@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import gevent
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
-from .handler import SocketIOHandler
+from .http.handler import SocketIOHandler
 from .server import SocketIOServer
 
 __all__ = ["GeventSocketIOWorker"]

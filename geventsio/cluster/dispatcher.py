@@ -26,8 +26,8 @@ from .keys import Keys
 from .liveness import Liveness
 
 if TYPE_CHECKING:
-    from ..manager import Manager
-    from ..session import Session
+    from ..core.manager import Manager
+    from ..core.session import Session
 
 __all__ = ["Dispatcher"]
 

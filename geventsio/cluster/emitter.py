@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import ServerConfig
+from ..core.config import ServerConfig
+from ..core.manager import Manager
 from ..emitter import Emitter
-from ..manager import Manager
 from . import open_backend
 from .keys import Keys
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..rooms import RoomIndex
+from ..core.rooms import RoomIndex
 from .backend import Backend, QueueUnavailable
 from .keys import Keys, joined_entry
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.event import Event
 
+from ..core.session import Session, SessionState
 from ..protocol import json_loads
-from ..session import Session, SessionState
 from .backend import QueueUnavailable
 from .keys import parse_joined
 

@@ -14,9 +14,9 @@ import logging
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from ..core.session import SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from ..protocol import ErrorPacket, encode_packet, parse_query
-from ..session import SessionState
 from ..transports import TRANSPORTS
 from ..transports.websocket import WebSocketTransport
 
