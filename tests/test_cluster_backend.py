@@ -18,7 +18,7 @@ from geventsio.cluster.redisbackend import RedisBackend
 from geventsio.cluster.store import RedisStore
 
 from .conftest import ROOT, wait_until
-from .redisserver import RedisServer
+from .redisserver import RedisServer, redis_binary
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -100,6 +100,28 @@ def test_urls_are_checked() -> None:
     assert isinstance(open_backend("memory://"), MemoryBackend)
     for url in ("redis://127.0.0.1:1/0", "rediss://127.0.0.1:1/0", "unix:///nonexistent.sock"):
         open_backend(url).close()  # accepted; connects only when used
+
+
+def test_unix_socket_url(tmp_path: Any) -> None:
+    path = tmp_path / "redis.sock"
+    binary = redis_binary()
+    assert binary is not None, "redis-server is not installed"
+    server = subprocess.Popen([binary, "--port", "0", "--unixsocket", str(path), "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    backend = None
+    try:
+        wait_until(path.exists)
+        backend = open_backend(f"unix://{path}")
+        got: list[bytes] = []
+        backend.subscribe("ch", got.append)
+        wait_until(lambda: _published(backend, "ch") and bool(got))
+        assert backend.set("k", b"v") and backend.get("k") == b"v"
+    finally:
+        if backend is not None:
+            backend.close()
+        server.kill()
+        server.wait(10)
 
 
 def test_unpatched_process_is_refused() -> None:

@@ -170,6 +170,8 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
             assert next_event(ws1, "room") == ["r", n]
         ws1.send_text(event("echo", "still"))
         assert next_event(ws1, "echo") == ["still"]
+        refused = request(a.port, "GET", "/socket.io/1/?t=1")  # nowhere to record it
+        assert refused.status == 503 and b"message queue" in refused.body
         redis_server.start()  # empty: the processes write back what they hold
         expected = sorted([sid1, sid2, sid3])
         wait_until(lambda: sorted(b.server.of("").clients("r")) == expected,
