@@ -31,7 +31,8 @@ def test_the_key_table_names_every_key_the_code_makes() -> None:
     keys = Keys("")
     made = [keys.handshake("<sid>"), keys.owner("<sid>"), keys.node_alive("<id>"), keys.nodes,
             keys.node_sids("<id>"), keys.namespace("<endpoint>"),
-            keys.room("<endpoint>", "<room>"), keys.joined("<sid>"), keys.store("<sid>")]
+            keys.room("<endpoint>", "<room>"), keys.joined("<sid>"), keys.store("<sid>"),
+            keys.ended("<sid>")]
     documented = set(re.findall(r"^\| `([^`]+)`", page, re.M))
     documented |= {part for row in re.findall(r"^\| `[^`]+` / `([^`]+)`", page, re.M)
                    for part in [row]}

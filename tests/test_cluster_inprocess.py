@@ -150,8 +150,9 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     gone = request(a.port, "GET", f"{path}?disconnect=1")
     assert gone.status == 200
     wait_until(lambda: client.sid not in b.manager.sessions)
-    after = request(a.port, "GET", f"{path}?t=1")
-    assert after.text == "7:::1+0"
+    # as in one process: the 0:: of the ended session once, then "not handshaken"
+    assert request(a.port, "GET", f"{path}?t=1").text == "0::"
+    assert request(a.port, "GET", f"{path}?t=1").text == "7:::1+0"
 
 
 def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
@@ -292,3 +293,14 @@ def test_disconnect_without_transport_reaches_the_owner(pair: list[LiveServer]) 
         wait_until(lambda: sid not in b.manager.sessions)
     finally:
         ws.close()
+
+
+def test_kicked_polling_client_gets_its_farewell_through_the_other_server(
+        pair: list[LiveServer]) -> None:
+    a, b = pair
+    client = XhrClient(a.port)
+    assert "1::" in request(b.port, "GET", f"{client.path}?t=1").text  # B owns it
+    assert a.server.of("").socket(client.sid).disconnect() is True  # between two polls
+    wait_until(lambda: client.sid not in b.manager.sessions)
+    assert request(a.port, "GET", f"{client.path}?t=1").text == "0::"
+    assert request(a.port, "GET", f"{client.path}?t=1").text == "7:::1+0"  # only once

@@ -91,10 +91,23 @@ class Dispatcher:
             Kind.EMIT, self.node, endpoint, rooms=tuple(rooms) if rooms is not None else (),
             exclude=tuple(exclude), volatile=volatile, packet=text))
 
-    def owner_of(self, sid: str) -> str | None:
-        """The id of the process owning ``sid``, if it is known and alive."""
+    def farewell_kept(self, sid: str) -> None:
+        """This process keeps a farewell (``0::``) for ``sid``, a polling client kicked
+        between two polls: its next poll, wherever it lands, is relayed here for
+        ``close_timeout``, as in one process."""
+        try:
+            self.backend.set(self.keys.ended(sid), self.node.encode("ascii"),
+                             ttl=self.manager.config.close_timeout)
+        except QueueUnavailable:
+            pass
+
+    def owner_of(self, sid: str, ended: bool = False) -> str | None:
+        """The id of the process owning ``sid``, if it is known and alive; with
+        ``ended``, also of the process keeping its farewell."""
         try:
             found = self.backend.get(self.keys.owner(sid))
+            if found is None and ended:
+                found = self.backend.get(self.keys.ended(sid))
             if found is None:
                 return None
             owner = found.decode("ascii", "replace")

@@ -39,7 +39,7 @@ def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
     it says; False (nothing answered) if no live process owns ``sid`` or the request is a
     stream, which only the owner serves."""
     cluster: Dispatcher = handler.server.manager.cluster
-    owner = cluster.owner_of(sid)
+    owner = cluster.owner_of(sid, ended=True)
     if owner is None or owner == cluster.node:
         return False
     method = handler._require_method("GET", "POST")

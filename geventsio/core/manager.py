@@ -158,6 +158,8 @@ class Manager:
         self.drop_farewell(sid)
         timer = HubTimer.started(self.config.close_timeout, self.drop_farewell, sid)
         self.farewells[sid] = (payload, timer)
+        if self.cluster is not None:
+            self.cluster.farewell_kept(sid)
 
     def take_farewell(self, sid: str) -> str | None:
         """The payload kept for a closed session's next poll (once), or None."""
