@@ -21,10 +21,14 @@ import timeit  # noqa: E402
 import tracemalloc  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
-from geventsio.config import ServerConfig  # noqa: E402
-from geventsio.manager import Manager  # noqa: E402
-from geventsio.protocol import codec  # noqa: E402
-from geventsio.protocol import EventPacket, decode_packet, encode_packet  # noqa: E402
+from geventsio.core.config import ServerConfig  # noqa: E402
+from geventsio.core.manager import Manager  # noqa: E402
+from geventsio.protocol import (  # noqa: E402
+    EventPacket,
+    codec,  # noqa: E402
+    decode_packet,
+    encode_packet,
+)
 
 from .servers.geventsio_app import Bench  # noqa: E402
 

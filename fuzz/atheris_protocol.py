@@ -36,7 +36,7 @@ import atheris
 
 with atheris.instrument_imports(include=["geventsio"]):
     from geventsio.exceptions import ProtocolError
-    from geventsio.headers import RequestHeaders
+    from geventsio.http.headers import RequestHeaders
     from geventsio.protocol import (
         decode_packet,
         decode_payload,

@@ -4,6 +4,7 @@ Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
 :func:`socketio_manage`) and handle each endpoint with a :class:`BaseNamespace` subclass.
 """
 
+from .cluster.emitter import QueueEmitter
 from .exceptions import (
     AckTimeout,
     ConfigurationError,
@@ -23,6 +24,7 @@ __all__ = [
     "SocketIOServer",
     "socketio_manage",
     "BaseNamespace",
+    "QueueEmitter",
     "GeventSIOError",
     "ProtocolError",
     "InvalidStateError",

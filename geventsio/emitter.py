@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .protocol import EventPacket, encode_packet, message_packet
 
 if TYPE_CHECKING:
-    from .manager import Manager
+    from .core.manager import Manager
 
 __all__ = ["Emitter"]
 

@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any, Callable
 import gevent
 from gevent.pool import Group
 
-from .acks import NO_ACK, AckRegistry
+from .core.acks import NO_ACK, AckRegistry
+from .core.loglimit import first_traceback
+from .core.signatures import MANY, positional_range
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
-from .loglimit import first_traceback
 from .namespacecompat import NamespaceNames
 from .protocol import DisconnectPacket, EventPacket, JsonPacket, encode_packet, message_packet
-from .signatures import MANY, positional_range
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .core.session import Session
 
 __all__ = ["BaseNamespace", "RESERVED_EVENTS"]
 
@@ -399,7 +399,7 @@ def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, 
 
 
 def _positional_range(fn: Callable[..., Any]) -> tuple[int, int, bool]:
-    """:func:`~geventsio.signatures.positional_range`, and whether the one parameter is
+    """:func:`~geventsio.core.signatures.positional_range`, and whether the one parameter is
     named ``packet`` (gevent-socketio's "give me the packet dict")."""
     low, high = positional_range(fn)
     try:

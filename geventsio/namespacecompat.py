@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import gevent
 
-from .acks import NO_ACK
+from .core.acks import NO_ACK
 
 if TYPE_CHECKING:
     from gevent.pool import Group

@@ -4,15 +4,15 @@
 ``listener`` (default ``('0.0.0.0', 10843)``, as there) with a policy that allows every
 origin. Servers usually do not need it directly: ``SocketIOServer(policy_server=True)``
 or ``policy_listener=(host, port)`` start one with the policy built from ``origins``.
-See :mod:`geventsio.flashpolicy` for the listener itself.
+See :mod:`geventsio.http.flashpolicy` for the listener itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .flashpolicy import PolicyServer, policy_document
-from .origins import OriginAllowList
+from .http.flashpolicy import PolicyServer, policy_document
+from .http.origins import OriginAllowList
 
 __all__ = ["FlashPolicyServer"]
 

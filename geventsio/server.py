@@ -14,20 +14,20 @@ from typing import Any, Callable, Mapping, Sequence
 from gevent.pywsgi import WSGIServer
 
 from .cluster import open_backend
-from .config import DEFAULT_POLICY_PORT, ServerConfig
+from .core.config import DEFAULT_POLICY_PORT, ServerConfig
+from .core.manager import Manager
+from .core.metrics import MetricsPage
+from .core.options import open_log, split_options
+from .core.session import Session
+from .core.sessioncompat import ErrorHandler
 from .emitter import Emitter
 from .exceptions import ConfigurationError
-from .flashpolicy import PolicyServer, policy_document
-from .handler import SocketIOHandler
-from .headers import MAX_HEADER_BYTES, MAX_HEADERS
-from .manager import Manager
-from .metrics import MetricsPage
+from .http.flashpolicy import PolicyServer, policy_document
+from .http.handler import SocketIOHandler
+from .http.headers import MAX_HEADER_BYTES, MAX_HEADERS
+from .http.static import ClientFiles
 from .namespace import BaseNamespace
-from .options import open_log, split_options
-from .session import Session
-from .sessioncompat import ErrorHandler
 from .socketsview import SocketsView
-from .static import ClientFiles
 
 __all__ = ["SocketIOServer", "socketio_manage", "serve", "serve_paste", "paste_server"]
 
@@ -56,7 +56,7 @@ class SocketIOServer(WSGIServer):
     Keyword arguments not listed here go to ``gevent.pywsgi.WSGIServer`` (``log``,
     ``error_log``, ``spawn``, ``backlog``, ssl options, ...); gevent-socketio's
     ``namespace=``, ``policy_listener=(host, port)``, ``log_file=`` and
-    ``ws_handler_class=`` are understood (see :mod:`geventsio.options`). Any other
+    ``ws_handler_class=`` are understood (see :mod:`geventsio.core.options`). Any other
     keyword raises ConfigurationError naming it. ``policy_server`` defaults to False,
     or to True when ``policy_listener`` is given.
     """

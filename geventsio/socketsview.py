@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from .emitter import Emitter
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .core.session import Session
 
 __all__ = ["SocketsView"]
 

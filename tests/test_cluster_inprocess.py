@@ -13,9 +13,16 @@ from typing import Any, Callable
 
 import pytest
 
-from .conftest import LiveServer, wait_until
-from .rawclient import RawWebSocket, XhrClient, handshake, request
+from .conftest import (
+    LiveServer,
+    describe_greenlets,
+    greenlets_since,
+    greenlets_snapshot,
+    wait_until,
+)
+from .rawclient import JsonpClient, RawWebSocket, XhrClient, handshake, request
 from .redisserver import RedisServer
+from .streamclient import StreamingResponse
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -70,6 +77,9 @@ def test_websocket_owner_is_where_it_lands_and_broadcasts_cross(pair: list[LiveS
         assert next_event(ws1, "all") == ["hi"]
         ws2.send_text(event("shout", "not me"))
         assert next_event(ws1, "shout") == ["not me"]
+        a.server.of("").volatile.emit("v", 1)  # a websocket can take it now: not dropped
+        assert next_event(ws1, "v") == [1]
+        assert next_event(ws2, "v") == [1]
     finally:
         ws1.close()
         ws2.close()
@@ -130,8 +140,167 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     assert posted.status == 200 and posted.text == "1"
     polled = request(a.port, "GET", f"{path}?t=1")
     assert polled.status == 200 and '"args":["relayed"]' in polled.text, polled.text
+    # a server-to-client ack: asked by the owner, answered by a POST to the other server
+    assert request(a.port, "POST", f"{path}?t=1", event("ask_me", "tok").encode()).text == "1"
+    asked = request(a.port, "GET", f"{path}?t=1").text
+    assert asked.startswith("5:1+::") and '"args":["tok"]' in asked, asked
+    assert request(a.port, "POST", f"{path}?t=1", b'6:::1+["yes"]').text == "1"
+    answered = request(a.port, "GET", f"{path}?t=1").text
+    assert '"name":"answer","args":["yes"]' in answered, answered
     gone = request(a.port, "GET", f"{path}?disconnect=1")
     assert gone.status == 200
     wait_until(lambda: client.sid not in b.manager.sessions)
-    after = request(a.port, "GET", f"{path}?t=1")
-    assert after.text == "7:::1+0"
+    # as in one process: the 0:: of the ended session once, then "not handshaken"
+    assert request(a.port, "GET", f"{path}?t=1").text == "0::"
+    assert request(a.port, "GET", f"{path}?t=1").text == "7:::1+0"
+
+
+def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
+        pair: list[LiveServer], redis_server: RedisServer, caplog: Any) -> None:
+    a, b = pair
+    sid1, sid2, sid3 = handshake(a.port), handshake(a.port), handshake(b.port)
+    ws1, ws3, ws2 = ws_on(a.port, sid1), ws_on(a.port, sid3), ws_on(b.port, sid2)
+    try:
+        for n, ws in enumerate((ws1, ws2, ws3)):
+            ws.send_text(event("join", "r", ack=n + 1))
+            next_ack(ws, n + 1)
+        redis_server.kill()
+        for n in range(20):  # local clients keep being served
+            ws1.send_text(event("in_room", "r", n))
+            assert next_event(ws3, "room") == ["r", n]
+            assert next_event(ws1, "room") == ["r", n]
+        ws1.send_text(event("echo", "still"))
+        assert next_event(ws1, "echo") == ["still"]
+        refused = request(a.port, "GET", "/socket.io/1/?t=1")  # nowhere to record it
+        assert refused.status == 503 and b"message queue" in refused.body
+        redis_server.start()  # empty: the processes write back what they hold
+        expected = sorted([sid1, sid2, sid3])
+        wait_until(lambda: sorted(b.server.of("").clients("r")) == expected,
+                   describe=lambda: f"clients(r) on B: {b.server.of('').clients('r')}")
+        ws1.send_text(event("to_room", "r", "back"))
+        assert next_event(ws2, "room") == ["r", "back"]
+        assert a.server.of("").socket(sid2).emit("direct", 3) == 1
+        assert next_event(ws2, "direct") == [3]
+    finally:
+        for ws in (ws1, ws2, ws3):
+            ws.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "geventsio.cluster"]
+    down = [m for m in lines if m.startswith("message queue unreachable")]
+    assert 1 <= len(down) <= 2, lines  # once per process, not once per message
+
+
+def test_jsonp_polling_relayed(pair: list[LiveServer]) -> None:
+    a, b = pair
+    client = JsonpClient(a.port)
+    client.port = b.port
+    assert "1::" in client.poll()  # claimed by B
+    assert client.sid in b.manager.sessions
+    client.port = a.port  # every later request on A, relayed to B
+    assert client.post(event("echo", "j")).text == "1"
+    packets = client.poll()  # checks the jsonp wrapping and the index
+    assert any('"args":["j"]' in p for p in packets), packets
+
+
+def test_htmlfile_stream_on_owner_post_relayed(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid = handshake(a.port)
+    stream = StreamingResponse(b.port, f"/socket.io/1/htmlfile/{sid}?t=1")
+    try:
+        stream.chunks_until(lambda c: b"welcome" in c)
+        posted = request(a.port, "POST", f"/socket.io/1/htmlfile/{sid}",
+                         event("echo", "h").encode())
+        assert posted.body == b"1"
+        chunk = stream.chunks_until(lambda c: b"echo" in c)[-1]
+        assert b'\\"args\\":[\\"h\\"]' in chunk, chunk
+        # a second stream elsewhere is not relayed: told to handshake again
+        other = request(a.port, "GET", f"/socket.io/1/htmlfile/{sid}?t=1")
+        assert b"7:::1+0" in other.body
+    finally:
+        stream.close()
+
+
+def test_bad_input_relayed_gets_its_error_and_nothing_breaks(
+        pair: list[LiveServer], redis_server: RedisServer, caplog: Any) -> None:
+    a, b = pair
+    client = XhrClient(a.port)
+    assert "1::" in request(b.port, "GET", f"{client.path}?t=1").text
+    bad = request(a.port, "POST", f"{client.path}?t=1", "\ufffd9\ufffd1::".encode())
+    assert bad.status == 400 and b"payload" in bad.body.lower(), bad
+    assert any("relayed POST" in r.getMessage() for r in caplog.records)
+    # a websocket-held session is not polled through another server
+    sid = handshake(a.port)
+    ws = ws_on(b.port, sid)
+    try:
+        held = request(a.port, "GET", f"/socket.io/1/xhr-polling/{sid}?t=1")
+        assert held.text == "7:::1+0"
+        # garbage on the processes' channel is dropped with a log line
+        reply = redis_server.command(b"PUBLISH", b"geventsio:all", b"\x01[not json")
+        assert reply.startswith(b":")
+        wait_until(lambda: any("malformed message from the queue" in r.getMessage()
+                               for r in caplog.records))
+        ws.send_text(event("echo", "alive"))
+        assert next_event(ws, "echo") == ["alive"]
+        assert request(a.port, "POST", f"{client.path}?t=1", event("echo", "x").encode()
+                       ).text == "1"
+    finally:
+        ws.close()
+
+
+def test_many_clients_leave_nothing_behind(pair: list[LiveServer], redis_server: RedisServer
+                                           ) -> None:
+    a, b = pair
+    before = greenlets_snapshot()
+    sockets, pollers = [], []
+    for n in range(20):
+        sid = handshake((a, b)[n % 2].port)
+        ws = ws_on((b, a)[n % 2].port, sid)
+        ws.send_text(event("join", f"room{n % 3}"))
+        ws.send_text(event("store_set", "k", n))
+        sockets.append(ws)
+    for n in range(20):
+        client = XhrClient(a.port)
+        assert "1::" in request((a, b)[n % 2].port, "GET", f"{client.path}?t=1").text
+        posted = request((b, a)[n % 2].port, "POST", f"{client.path}?t=1",
+                         event("join", "room0").encode() + b"")
+        assert posted.text == "1"
+        pollers.append(client)
+    wait_until(lambda: len(a.server.of("").clients("room0")) == 27,
+               describe=lambda: str(len(a.server.of("").clients("room0"))))
+    for ws in sockets:
+        ws.close()
+    for n, client in enumerate(pollers):
+        assert request((b, a)[n % 2].port, "GET", f"{client.path}?disconnect=1").status == 200
+    for live in pair:
+        wait_until(lambda m=live.manager: not m.sessions and m.index.counts() == {
+            "endpoints": 0, "rooms": 0, "joined": 0}, describe=lambda m=live.manager: str(
+            (len(m.sessions), m.index.counts())))
+        assert not live.manager.cluster._waiting
+    wait_until(lambda: not [k for k in keys(redis_server) if b":alive:" not in k
+                            and not k.endswith(b":nodes")],
+               describe=lambda: f"keys left: {keys(redis_server)}")
+    wait_until(lambda: not greenlets_since(before),
+               describe=lambda: describe_greenlets(greenlets_since(before)))
+
+
+def test_disconnect_without_transport_reaches_the_owner(pair: list[LiveServer]) -> None:
+    a, b = pair
+    sid = handshake(a.port)
+    ws = ws_on(b.port, sid)
+    try:
+        gone = request(a.port, "GET", f"/socket.io/1//{sid}?disconnect=1")
+        assert gone.status == 200
+        assert ws.recv_until(lambda t: t.startswith("0::")) == "0::"
+        wait_until(lambda: sid not in b.manager.sessions)
+    finally:
+        ws.close()
+
+
+def test_kicked_polling_client_gets_its_farewell_through_the_other_server(
+        pair: list[LiveServer]) -> None:
+    a, b = pair
+    client = XhrClient(a.port)
+    assert "1::" in request(b.port, "GET", f"{client.path}?t=1").text  # B owns it
+    assert a.server.of("").socket(client.sid).disconnect() is True  # between two polls
+    wait_until(lambda: client.sid not in b.manager.sessions)
+    assert request(a.port, "GET", f"{client.path}?t=1").text == "0::"
+    assert request(a.port, "GET", f"{client.path}?t=1").text == "7:::1+0"  # only once

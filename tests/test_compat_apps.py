@@ -16,7 +16,7 @@ import sys
 import gevent
 import pytest
 
-from geventsio.flashpolicy import POLICY_REQUEST
+from geventsio.http.flashpolicy import POLICY_REQUEST
 
 from .compat import chat
 from .conftest import ROOT

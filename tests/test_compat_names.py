@@ -118,8 +118,8 @@ def test_json_hooks_of_the_dict_codec():
 # -- legacy modules ------------------------------------------------------------------------
 def test_legacy_modules_export_their_names():
     from geventsio import defaultjson, policyserver, sgunicorn, virtsocket
+    from geventsio.core.session import Session
     from geventsio.gunicorn import GeventSocketIOWorker
-    from geventsio.session import Session
 
     assert virtsocket.Socket is Session and callable(virtsocket.default_error_handler)
     assert defaultjson.default_json_loads(defaultjson.default_json_dumps({"a": [1]})) == {
@@ -133,7 +133,7 @@ def test_legacy_modules_export_their_names():
 def test_flash_policy_server_of_gevent_socketio():
     import socket
 
-    from geventsio.flashpolicy import POLICY_REQUEST
+    from geventsio.http.flashpolicy import POLICY_REQUEST
     from geventsio.policyserver import FlashPolicyServer
 
     policy = FlashPolicyServer(("127.0.0.1", 0))

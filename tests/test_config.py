@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geventsio import ConfigurationError, SocketIOServer
-from geventsio.config import ServerConfig
+from geventsio.core.config import ServerConfig
 
 
 @pytest.mark.parametrize("options, complaint", [

@@ -57,7 +57,7 @@ def test_a_post_of_many_packets_lets_others_run_between_them(make_server):
     that counts its own turns sees several of them while one payload's handlers run
     (without the slices, every handler saw the same count)."""
     from geventsio import BaseNamespace
-    from geventsio.fairness import UNITS_PER_TURN
+    from geventsio.core.fairness import UNITS_PER_TURN
 
     from .test_bad_input import PollingClient
 

@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from geventsio import SocketIOServer
-from geventsio.flashpolicy import POLICY_REQUEST, policy_document
-from geventsio.origins import OriginAllowList
+from geventsio.http.flashpolicy import POLICY_REQUEST, policy_document
+from geventsio.http.origins import OriginAllowList
 
 from .rawclient import handshake
 

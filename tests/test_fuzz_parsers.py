@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geventsio.exceptions import ProtocolError
-from geventsio.headers import MAX_HEADER_BYTES, MAX_HEADERS, RequestHeaders
+from geventsio.http.headers import MAX_HEADER_BYTES, MAX_HEADERS, RequestHeaders
 from geventsio.protocol import decode_packet, decode_payload, encode_payload
 from geventsio.protocol.frames import Close, FrameError, FrameParser, Message, Ping
 from geventsio.transports import TRANSPORTS

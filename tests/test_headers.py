@@ -8,7 +8,7 @@ import io
 import pytest
 from gevent.pywsgi import WSGIHandler, headers_factory
 
-from geventsio.headers import RequestHeaders
+from geventsio.http.headers import RequestHeaders
 
 from .rawclient import request
 

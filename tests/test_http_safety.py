@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from geventsio.responses import safe_text
+from geventsio.http.responses import safe_text
 
 from .rawclient import _read_head, head_then_get, parse_head, request
 from .test_bad_input import PollingClient

@@ -15,7 +15,7 @@ import gc
 import gevent
 
 from geventsio import BaseNamespace
-from geventsio.session import Session
+from geventsio.core.session import Session
 
 from .conftest import ROOT, describe_greenlets, greenlets_since, greenlets_snapshot, wait_until
 from .nodeclient import NodeDriver, NodeSocket

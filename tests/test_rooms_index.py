@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from geventsio.config import ServerConfig
+from geventsio.core.config import ServerConfig
+from geventsio.core.manager import Manager
+from geventsio.core.rooms import RoomIndex
+from geventsio.core.storage import MemoryStore
 from geventsio.emitter import Emitter
-from geventsio.manager import Manager
-from geventsio.rooms import RoomIndex
-from geventsio.storage import MemoryStore
 
 
 def test_index_tracks_members_and_rooms():

@@ -19,7 +19,7 @@ import gevent
 import pytest
 
 from geventsio import BaseNamespace, LimitExceeded
-from geventsio.loglimit import BURST
+from geventsio.core.loglimit import BURST
 from geventsio.protocol import encode_payload
 
 from .conftest import ROOT, wait_until
@@ -215,7 +215,7 @@ def test_unencodable_answer_on_polling_loses_nothing_of_the_payload(server):
 
 def test_a_burst_past_the_queue_closes_the_session_once(make_server, counter, caplog,
                                                         monkeypatch):
-    from geventsio.session import Session
+    from geventsio.core.session import Session
 
     live = make_server(namespaces=make_app(counter), max_queue=100)
     client = XhrClient(live.port)
@@ -386,7 +386,7 @@ def test_repeated_bad_input_logs_a_few_lines_and_one_traceback(server, caplog):
 
 
 def test_a_cause_logs_again_after_its_window_with_a_count(monkeypatch):
-    from geventsio import loglimit
+    from geventsio.core import loglimit
 
     clock = [1000.0]
     monkeypatch.setattr(loglimit.time, "monotonic", lambda: clock[0])
@@ -420,7 +420,7 @@ def test_handshakes_per_address_are_limited_when_asked(make_server):
 
 
 def test_the_handshake_rate_refills_with_time(monkeypatch):
-    from geventsio import admission
+    from geventsio.core import admission
     from geventsio.exceptions import ProtocolError
 
     clock = [50.0]

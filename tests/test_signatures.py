@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from geventsio.signatures import MANY, accepts_arguments, positional_range
+from geventsio.core.signatures import MANY, accepts_arguments, positional_range
 
 
 class Thing:

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from geventsio.headers import MAX_HEADER_BYTES, MAX_HEADERS
+from geventsio.http.headers import MAX_HEADER_BYTES, MAX_HEADERS
 
 from .rawclient import read_response, request
 

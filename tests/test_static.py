@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from geventsio.static import ClientFile, accepts_gzip, etag_matches
+from geventsio.http.static import ClientFile, accepts_gzip, etag_matches
 
 from .conftest import ROOT
 from .rawclient import _read_head, parse_head, request

@@ -12,7 +12,7 @@ import gevent
 import pytest
 from gevent.event import Event
 
-from geventsio.timers import HubTimer
+from geventsio.core.timers import HubTimer
 
 DELAY = 0.3
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import gevent
 import gevent.event
 
-from ..acks import AckRegistry, accepts_arguments, ack_args
+from ..core.acks import AckRegistry, accepts_arguments, ack_args
 from ..exceptions import AckTimeout, ErrorReason
 from ..protocol import (
     AckPacket,

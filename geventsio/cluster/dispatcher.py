@@ -26,8 +26,8 @@ from .keys import Keys
 from .liveness import Liveness
 
 if TYPE_CHECKING:
-    from ..manager import Manager
-    from ..session import Session
+    from ..core.manager import Manager
+    from ..core.session import Session
 
 __all__ = ["Dispatcher"]
 
@@ -91,10 +91,23 @@ class Dispatcher:
             Kind.EMIT, self.node, endpoint, rooms=tuple(rooms) if rooms is not None else (),
             exclude=tuple(exclude), volatile=volatile, packet=text))
 
-    def owner_of(self, sid: str) -> str | None:
-        """The id of the process owning ``sid``, if it is known and alive."""
+    def farewell_kept(self, sid: str) -> None:
+        """This process keeps a farewell (``0::``) for ``sid``, a polling client kicked
+        between two polls: its next poll, wherever it lands, is relayed here for
+        ``close_timeout``, as in one process."""
+        try:
+            self.backend.set(self.keys.ended(sid), self.node.encode("ascii"),
+                             ttl=self.manager.config.close_timeout)
+        except QueueUnavailable:
+            pass
+
+    def owner_of(self, sid: str, ended: bool = False) -> str | None:
+        """The id of the process owning ``sid``, if it is known and alive; with
+        ``ended``, also of the process keeping its farewell."""
         try:
             found = self.backend.get(self.keys.owner(sid))
+            if found is None and ended:
+                found = self.backend.get(self.keys.ended(sid))
             if found is None:
                 return None
             owner = found.decode("ascii", "replace")
@@ -153,6 +166,20 @@ class Dispatcher:
         except QueueUnavailable:
             return None
         return self.manager.adopt(sid, json_loads(data.decode("utf-8")))
+
+    def republish(self) -> None:
+        """Write again what the queue should know of this process's sessions (owner,
+        handshake, memberships), after it lost them (Redis restarted empty). Stored
+        values are not kept here, so they stay lost."""
+        keys, backend = self.keys, self.backend
+        for sid, session in list(self.manager.sessions.items()):
+            backend.set(keys.owner(sid), self.node.encode("ascii"))
+            backend.set(keys.handshake(sid), json_dumps(session.handshake).encode("utf-8"),
+                        ttl=CLAIMED_SECONDS)
+            backend.set_add(keys.node_sids(self.node), sid)
+        republish = getattr(self.manager.index, "republish", None)
+        if republish is not None:
+            republish()
 
     def forget(self, sid: str) -> None:
         """Session ``sid`` of this process ended: remove what the cluster kept of it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..rooms import RoomIndex
+from ..core.rooms import RoomIndex
 from .backend import Backend, QueueUnavailable
 from .keys import Keys, joined_entry
 
@@ -66,6 +66,15 @@ class SharedRoomIndex(RoomIndex):
     def _remove(self, key: str, sid: str, entry: str) -> None:
         self.backend.set_remove(key, sid)
         self.backend.set_remove(self.keys.joined(sid), entry)
+
+    def republish(self) -> None:
+        """Write every membership of this process again (the backend lost them)."""
+        for endpoint, sids in list(self._members.items()):
+            for sid in list(sids):
+                self._add(self.keys.namespace(endpoint), sid, joined_entry(endpoint))
+        for (endpoint, room), sids in list(self._rooms.items()):
+            for sid in list(sids):
+                self._add(self.keys.room(endpoint, room), sid, joined_entry(endpoint, room))
 
     def cluster_targets(self, endpoint: str, rooms: frozenset[str] | None) -> set[str]:
         """The sids of the whole cluster in any of ``rooms`` of ``endpoint`` (all of its

@@ -40,6 +40,9 @@ class Keys:
     def owner(self, sid: str) -> str:
         return f"{self.prefix}owner:{sid}"
 
+    def ended(self, sid: str) -> str:
+        return f"{self.prefix}ended:{sid}"
+
     def joined(self, sid: str) -> str:
         return f"{self.prefix}joined:{sid}"
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.event import Event
 
+from ..core.session import Session, SessionState
 from ..protocol import json_loads
-from ..session import Session, SessionState
 from .backend import QueueUnavailable
 from .keys import parse_joined
 
@@ -74,10 +74,15 @@ class Liveness:
                 log.exception("cluster housekeeping failed")
 
     def beat(self) -> None:
-        """Refresh this process's liveness key."""
-        keys, node = self.cluster.keys, self.cluster.node
-        self.cluster.backend.set(keys.node_alive(node), b"1", ttl=self.ttl)
-        self.cluster.backend.set_add(keys.nodes, node)
+        """Refresh this process's liveness key. A key that had gone (Redis restarted
+        empty, or this process was too busy to refresh it) means the queue may have
+        lost what it knew of this process's sessions: it is written again."""
+        keys, node, backend = self.cluster.keys, self.cluster.node, self.cluster.backend
+        if backend.set(keys.node_alive(node), b"1", ttl=self.ttl, only_new=True):
+            backend.set_add(keys.nodes, node)
+            self.cluster.republish()
+        else:
+            backend.expire(keys.node_alive(node), self.ttl)
 
     def reap_dead(self) -> None:
         """Clean up after every process whose liveness key has expired."""

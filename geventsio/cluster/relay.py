@@ -14,9 +14,9 @@ import logging
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from ..core.session import SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from ..protocol import ErrorPacket, encode_packet, parse_query
-from ..session import SessionState
 from ..transports import TRANSPORTS
 from ..transports.websocket import WebSocketTransport
 
@@ -39,7 +39,7 @@ def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
     it says; False (nothing answered) if no live process owns ``sid`` or the request is a
     stream, which only the owner serves."""
     cluster: Dispatcher = handler.server.manager.cluster
-    owner = cluster.owner_of(sid)
+    owner = cluster.owner_of(sid, ended=True)
     if owner is None or owner == cluster.node:
         return False
     method = handler._require_method("GET", "POST")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.storage import ClientStore
 from ..exceptions import LimitExceeded
 from ..protocol import json_dumps, json_loads
-from ..storage import ClientStore
 from .backend import Backend
 from .keys import Keys
 

@@ -2,7 +2,7 @@
 
 web-socket-js (a Flash object emulating ``WebSocket``) speaks the same RFC 6455 protocol
 to the same URL shape, ``/<resource>/1/flashsocket/<sid>``; only the name differs. Before
-it connects, Flash fetches the socket policy (see :mod:`geventsio.flashpolicy`).
+it connects, Flash fetches the socket policy (see :mod:`geventsio.http.flashpolicy`).
 """
 
 from __future__ import annotations

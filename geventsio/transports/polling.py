@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
+from ..core.session import SessionState
 from ..exceptions import ProtocolError
 from ..protocol import NoopPacket, encode_packet, encode_payload
-from ..session import SessionState
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from ..core.session import Session
 
 __all__ = ["XHRPollingTransport", "decode_text_body"]
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import gevent
 
+from ..core.session import SessionState
+from ..core.timers import HubTimer
 from ..protocol import (
     HTMLFILE_PRELUDE,
     MULTIPART_BOUNDARY,
@@ -29,14 +31,12 @@ from ..protocol import (
     htmlfile_chunk,
     multipart_part,
 )
-from ..session import SessionState
-from ..timers import HubTimer
 from .ending import finish_writer, shutdown_quietly
 from .polling import decode_text_body
 from .websocket import FLUSH_GRACE
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from ..core.session import Session
 
 __all__ = ["StreamingHTTPTransport", "HTMLFileTransport", "XHRMultipartTransport",
            "http_chunk", "LAST_CHUNK"]

@@ -21,7 +21,9 @@ import gevent
 from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
 
-from ..fairness import TurnTaker
+from ..core.fairness import TurnTaker
+from ..core.session import SessionState
+from ..core.timers import HubTimer
 from ..protocol.frames import (
     Close,
     FrameError,
@@ -33,12 +35,10 @@ from ..protocol.frames import (
     encode_frame,
     text_frame_header,
 )
-from ..session import SessionState
-from ..timers import HubTimer
 from .ending import finish_writer, shutdown_quietly
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from ..core.session import Session
 
 __all__ = [
     "WebSocketTransport", "encode_text_frames", "text_frame_header",

@@ -1,6 +1,6 @@
 """The names gevent-socketio's ``Socket`` (``self.socket`` in a namespace) had.
 
-:class:`SocketNames` is a base of :class:`~geventsio.session.Session` holding only the
+:class:`SocketNames` is a base of :class:`~geventsio.core.session.Session` holding only the
 gevent-socketio vocabulary, so that the session module keeps to its one job:
 ``self.socket['/chat']`` (the namespace instance of this client on ``/chat``),
 ``'/chat' in self.socket``, ``self.socket.server``, ``send_packet`` with a dict packet,
@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .protocol import EventPacket, encode_packet
+from ..protocol import EventPacket, encode_packet
 
 if TYPE_CHECKING:
-    from .namespace import BaseNamespace
+    from ..namespace import BaseNamespace
 
 __all__ = ["SocketNames", "default_error_handler", "ErrorHandler"]
 
@@ -112,7 +112,7 @@ class SocketNames:
     def legacy_packet(self, packet: Mapping[str, Any]) -> str:
         """The wire text of a gevent-socketio dict packet (with this session's
         ``json_dumps``, if one was given)."""
-        from .packet import encode
+        from ..packet import encode
 
         return encode(packet, self.json_dumps)
 
@@ -121,7 +121,7 @@ class SocketNames:
         read back), so a custom encoder decides how odd values are written."""
         if self.json_dumps is None:
             return args
-        from .protocol import json_loads
+        from ..protocol import json_loads
 
         return json_loads(self.json_dumps(args))
 
@@ -129,6 +129,6 @@ class SocketNames:
         """Client values re-read with the ``json_loads`` given to ``socketio_manage``."""
         if self.json_loads is None:
             return args
-        from .protocol import json_dumps
+        from ..protocol import json_dumps
 
         return self.json_loads(json_dumps(args))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .exceptions import LimitExceeded
-from .protocol import json_dumps
+from ..exceptions import LimitExceeded
+from ..protocol import json_dumps
 
 __all__ = ["ClientStore", "MemoryStore", "stored_size"]
 

@@ -4,7 +4,7 @@ Requests under ``/<resource>/`` are answered here (handshake, transports, the cl
 files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
 application through gevent's own ``run_application``. A Flash policy request arriving as
 a connection's first bytes is answered before any HTTP parsing (``read_requestline``).
-How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.responses`.
+How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 
-from .cluster.relay import serve_elsewhere
-from .cors import check_origin, cors_headers, preflight_headers
-from .exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
-from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
-from .protocol import (
+from ..cluster.relay import serve_elsewhere
+from ..core.session import Session, SessionState
+from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
+from ..protocol import (
     ErrorPacket,
     TargetKind,
     encode_packet,
@@ -30,18 +29,19 @@ from .protocol import (
     parse_query,
     parse_target,
 )
-from .responses import Answered, HTTPAnswers, http_date, safe_text
-from .session import Session, SessionState
-from .static import ClientFiles, etag_matches
-from .transports import TRANSPORTS
-from .transports.websocket import (
+from ..transports import TRANSPORTS
+from ..transports.websocket import (
     WebSocketTransport,
     close_frame,
     encode_text_frames,
 )
+from .cors import check_origin, cors_headers, preflight_headers
+from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .responses import Answered, HTTPAnswers, http_date, safe_text
+from .static import ClientFiles, etag_matches
 
 if TYPE_CHECKING:
-    from .server import SocketIOServer
+    from ..server import SocketIOServer
 
 __all__ = ["SocketIOHandler"]
 
@@ -287,7 +287,10 @@ class SocketIOHandler(HTTPAnswers):
         if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
             raise ProtocolError("a path without a transport only serves ?disconnect",
                                 status=HTTPStatus.NOT_FOUND)
-        self._end_on_request(self.server.manager.get(sid))
+        manager = self.server.manager
+        if manager.cluster is not None and manager.get(sid) is None:
+            manager.disconnect(sid, "", notify=True)  # its owner ends it
+        self._end_on_request(manager.get(sid))
 
     def _end_on_request(self, session: Session | None) -> None:
         """``?disconnect``: end the session (a pending poll gets ``0::``), answer empty."""

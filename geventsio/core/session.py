@@ -19,12 +19,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .acks import NO_ACK, ack_args
-from .exceptions import InvalidStateError, ProtocolError
-from .fairness import TurnTaker
-from .loglimit import LogLimiter
-from .outbox import Outbox
-from .protocol import (
+from ..exceptions import InvalidStateError, ProtocolError
+from ..protocol import (
     AckPacket,
     ConnectPacket,
     DisconnectPacket,
@@ -40,14 +36,18 @@ from .protocol import (
     encode_packet,
     encode_payload,
 )
+from .acks import NO_ACK, ack_args
+from .fairness import TurnTaker
+from .loglimit import LogLimiter
+from .outbox import Outbox
 from .sessioncompat import ErrorHandler, SocketNames
 from .timers import HubTimer
 
 if TYPE_CHECKING:
+    from ..namespace import BaseNamespace
+    from ..transports.base import Transport
     from .config import ServerConfig
     from .manager import Manager
-    from .namespace import BaseNamespace
-    from .transports.base import Transport
 
 __all__ = ["SessionState", "Session", "NO_ACK"]
 
@@ -75,7 +75,7 @@ _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 
 class Session(SocketNames):
     """The server side of one client (one ``sid``); gevent-socketio's ``Socket``
-    names come from :class:`~geventsio.sessioncompat.SocketNames`."""
+    names come from :class:`~geventsio.core.sessioncompat.SocketNames`."""
 
     # Every packet touches about ten of these; slots keep them cheap and small.
     __slots__ = ("sid", "manager", "config", "handshake", "state", "outbox", "namespaces",
@@ -261,7 +261,7 @@ class Session(SocketNames):
 
         Raises ProtocolError if the framing is malformed, before any packet of the payload
         is handled; a well-framed but malformed packet is answered by :meth:`receive`.
-        A long payload takes turns with the other connections (see geventsio.fairness).
+        A long payload takes turns with the other connections (see geventsio.core.fairness).
         """
         turns = TurnTaker()
         for packet_text in decode_payload(text, self.config.max_packets_per_payload):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .exceptions import ConfigurationError
-from .headers import MAX_HEADER_BYTES, MAX_HEADERS
-from .origins import OriginAllowList
+from ..exceptions import ConfigurationError
+from ..http.headers import MAX_HEADER_BYTES, MAX_HEADERS
+from ..http.origins import OriginAllowList
 
 __all__ = ["ServerConfig", "ALL_TRANSPORTS"]
 
@@ -37,7 +37,7 @@ class ServerConfig:
     heartbeat_timeout: float = 60.0
     close_timeout: float = 60.0
     polling_duration: float = 20.0
-    #: ``host:port`` patterns (a string or a tuple of strings); see geventsio.origins.
+    #: ``host:port`` patterns (a string or a tuple of strings); see geventsio.http.origins.
     origins: str | tuple[str, ...] = "*:*"
     authorization: Callable[[dict[str, Any]], bool] | None = None
     #: Largest HTTP request body (POST payload) or websocket message accepted.

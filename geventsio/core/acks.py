@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from .exceptions import AckTimeout
+from ..exceptions import AckTimeout
 from .signatures import accepts_arguments
 from .timers import HubTimer
 

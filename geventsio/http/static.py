@@ -17,7 +17,7 @@ import hashlib
 import os
 from typing import ClassVar
 
-from .config import ServerConfig
+from ..core.config import ServerConfig
 
 __all__ = ["ClientFiles", "ClientFile", "accepts_gzip", "etag_matches", "CACHE_CONTROL"]
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError
+from ..exceptions import ConfigurationError
 
 __all__ = ["ANY", "OriginAllowList", "format_pattern", "parse_origin", "request_origin"]
 

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from gevent.pywsgi import WSGIServer
 
-from .exceptions import ConfigurationError
+from ..exceptions import ConfigurationError
 
 __all__ = ["LegacyOptions", "gevent_options", "split_options", "open_log"]
 

@@ -4,7 +4,7 @@ Every Socket.IO response is written whole, head and body in one ``sendall`` (gev
 handler writes them separately, and on a kept-alive connection the second write waits for
 the client's delayed ACK: ~40 ms per poll). Request bodies are read with a size limit, and
 the websocket upgrade is answered here; request headers are read, and refused when unsafe,
-by :class:`geventsio.headers.RequestHeaders`. :class:`HTTPAnswers` is the base of
+by :class:`geventsio.http.headers.RequestHeaders`. :class:`HTTPAnswers` is the base of
 ``SocketIOHandler``; it knows nothing about sessions.
 
 Every answer written here says ``X-Content-Type-Options: nosniff``, has no body for
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, Callable
 import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 
-from .exceptions import ProtocolError
+from ..exceptions import ProtocolError
 from .headers import RequestHeaders
 
 if TYPE_CHECKING:
-    from .server import SocketIOServer
+    from ..server import SocketIOServer
 
 __all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text", "TEXT",
            "NOSNIFF"]
@@ -68,7 +68,7 @@ class HTTPAnswers(WSGIHandler):
             deadline.close()
 
     def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
-        """Request headers, read without the email package (see :mod:`geventsio.headers`);
+        """Request headers, read without the email package (see :mod:`geventsio.http.headers`);
         raises HeadersRefused for a block that is too large or could be read two ways."""
         config = self.server.config
         try:

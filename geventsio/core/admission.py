@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 
-from .exceptions import ProtocolError
+from ..exceptions import ProtocolError
 
 __all__ = ["Admission"]
 

@@ -15,23 +15,21 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 import gevent
 from gevent.pool import Group
 
+from ..exceptions import GeventSIOError, ProtocolError
+from ..protocol import new_sid
 from .admission import Admission
-from .cluster.dispatcher import Dispatcher
-from .cluster.index import SharedRoomIndex
-from .cluster.store import RedisStore
 from .config import ServerConfig
-from .exceptions import GeventSIOError, ProtocolError
 from .metrics import Counters
 from .outbox import Budget
-from .protocol import new_sid
 from .rooms import RoomIndex
 from .session import Session
 from .storage import ClientStore, MemoryStore
 from .timers import HubTimer
 
 if TYPE_CHECKING:
-    from .cluster.backend import Backend
-    from .cluster.keys import Keys
+    from ..cluster.backend import Backend
+    from ..cluster.dispatcher import Dispatcher
+    from ..cluster.keys import Keys
 
 __all__ = ["Manager"]
 
@@ -55,7 +53,7 @@ class Manager:
         #: The values behind ``set/get/has/delete`` of namespaces, by sid.
         #: Bytes queued for all clients together (max_total_buffer_bytes).
         self.budget = Budget(config.max_total_buffer_bytes)
-        #: Running totals for the metrics page (see geventsio.metrics).
+        #: Running totals for the metrics page (see geventsio.core.metrics).
         self.counters = Counters()
         self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
         self.store: ClientStore = store if store is not None else MemoryStore(
@@ -74,6 +72,11 @@ class Manager:
         before any session exists."""
         if self.sessions:
             raise RuntimeError("join_cluster() must come before the first session")
+        # The cluster layer builds on this one: imported only by a manager that joins one.
+        from ..cluster.dispatcher import Dispatcher
+        from ..cluster.index import SharedRoomIndex
+        from ..cluster.store import RedisStore
+
         cluster = self.cluster = Dispatcher(self, backend, keys)
         self.index = SharedRoomIndex(backend, cluster.keys)
         self.store = RedisStore(backend, cluster.keys, self.config.max_store_keys,
@@ -155,6 +158,8 @@ class Manager:
         self.drop_farewell(sid)
         timer = HubTimer.started(self.config.close_timeout, self.drop_farewell, sid)
         self.farewells[sid] = (payload, timer)
+        if self.cluster is not None:
+            self.cluster.farewell_kept(sid)
 
     def take_farewell(self, sid: str) -> str | None:
         """The payload kept for a closed session's next poll (once), or None."""
