@@ -1,10 +1,10 @@
 """Real processes for the many-process tests: server processes, gunicorn, nginx in front.
 
 * :class:`ServerProcesses`: N ``python -m geventsio`` processes serving
-  ``tests/cluster_app.py`` on ports the kernel picks (``--port 0``; each one's port is read
+  ``tests/e2e_app.py`` on ports the kernel picks (``--port 0``; each one's port is read
   from its "serving on" line), optionally with ``--message-queue``. Each is waited for until
   it answers a handshake; its output is kept (``log``) for the tests to read.
-* :class:`GunicornWorkers`: ``gunicorn -k tests.cluster_app.Worker -w N`` on one port.
+* :class:`GunicornWorkers`: ``gunicorn -k tests.e2e_app.Worker -w N`` on one port.
 * :class:`Nginx`: Debian's ``/usr/sbin/nginx`` with a config of its own in a temporary
   directory (``-p`` prefix: pid, logs and temp files there; ``daemon off`` and
   ``master_process off``, so the process we start is the one that serves), listening on a
@@ -39,8 +39,8 @@ from .redisserver import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NGINX = os.environ.get("NGINX_PATH", "/usr/sbin/nginx")
-APP = "tests.cluster_app:app"
-CHAT = "/chat=tests.cluster_app:Chat"
+APP = "tests.e2e_app:app"
+CHAT = "/chat=tests.e2e_app:Chat"
 #: Short timers: a vanished client (or a killed worker's client) is noticed in seconds.
 TIMERS = {"heartbeat_interval": 1, "heartbeat_timeout": 4, "close_timeout": 3,
           "polling_duration": 2}
@@ -158,7 +158,7 @@ class ServerProcess:
         return self
 
     def state(self, room: str | None = None, ns: str = "/chat") -> dict[str, Any]:
-        """What the process holds now (``/cluster/state`` of tests/cluster_app.py)."""
+        """What the process holds now (``/cluster/state`` of tests/e2e_app.py)."""
         query = f"?ns={ns}" + (f"&room={room}" if room is not None else "")
         return json.loads(http_get(self.url + "/cluster/state" + query))
 
@@ -219,10 +219,10 @@ class ServerProcesses:
 
 
 class GunicornWorkers:
-    """``gunicorn -k tests.cluster_app.Worker -w N`` on a free 127.0.0.1 port.
+    """``gunicorn -k tests.e2e_app.Worker -w N`` on a free 127.0.0.1 port.
 
     The worker's server options (message queue, timers) are given through the environment
-    (see ``tests/cluster_app.py``). All workers share one port, so each also serves
+    (see ``tests/e2e_app.py``). All workers share one port, so each also serves
     ``/cluster/...`` on a port of its own, written to a file named by its pid in
     ``state_dir``: ``states()`` asks every worker, ``pids`` are the workers now.
     """
@@ -236,7 +236,7 @@ class GunicornWorkers:
             env["GEVENTSIO_TEST_" + name.upper()] = str(value)
         if message_queue is not None:
             env["GEVENTSIO_TEST_MESSAGE_QUEUE"] = message_queue
-        self._run = gunicorn("tests.cluster_app.Worker", "tests.cluster_app:app",
+        self._run = gunicorn("tests.e2e_app.Worker", "tests.e2e_app:app",
                              workers=workers, env=env)
         self.port, self.master = self._run.__enter__()
         self.url = f"http://127.0.0.1:{self.port}"

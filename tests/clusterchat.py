@@ -1,6 +1,6 @@
 """Chat members of the many-process tests and the checks made on what they received.
 
-A member is one real 0.9 client on ``/chat`` of ``tests/cluster_app.py``: the node
+A member is one real 0.9 client on ``/chat`` of ``tests/e2e_app.py``: the node
 ``socket.io-client@0.9.16`` (:class:`NodeMember`, websocket or xhr-polling) or the browser
 build in Chromium (:class:`PageMember`, jsonp-polling or htmlfile, through
 ``tests/browser/harness.js``). All offer the same few calls, so a scenario is written once.

@@ -1,7 +1,7 @@
-"""The chat the many-process tests serve (``tests/cluster.py`` runs it in real processes).
+"""The chat the end-to-end many-process tests serve (``tests/cluster.py`` runs it).
 
-Served by ``python -m geventsio tests.cluster_app:app --namespace /chat=tests.cluster_app:Chat``
-or under gunicorn with ``-k tests.cluster_app.Worker`` (the server options of the worker
+Served by ``python -m geventsio tests.e2e_app:app --namespace /chat=tests.e2e_app:Chat``
+or under gunicorn with ``-k tests.e2e_app.Worker`` (the server options of the worker
 come from environment variables, so one module serves every test).
 
 ``/chat`` is a chat in rooms: ``join``/``leave`` answer with the process id of the worker
