@@ -372,11 +372,12 @@ def _accepts(port: int) -> bool:
 
 
 def nginx_config(port: int, upstreams: list[int], affinity: bool, prefix: str) -> str:
-    """The whole nginx.conf: one foreground process, everything under ``prefix``."""
-    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstreams)
-    balance = "        hash $remote_addr consistent;\n" if affinity else ""
+    """The whole nginx.conf: one foreground process, everything under ``prefix``, and
+    :func:`proxy_config` inside ``http``."""
     temp = "\n".join(f"    {kind}_temp_path {prefix}/{kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    proxy = "".join(f"    {line}\n" if line else "\n"
+                    for line in proxy_config(port, upstreams, affinity).splitlines())
     return f"""daemon off;
 master_process off;
 worker_processes 1;
@@ -390,27 +391,38 @@ http {{
     log_format cluster '$request_method $uri $status $upstream_addr $remote_addr';
     access_log {prefix}/access.log cluster;
 {temp}
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        ''      close;
-    }}
-    upstream geventsio {{
-{balance}{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://geventsio;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_buffering off;
-            proxy_request_buffering off;
-            proxy_read_timeout 1h;
-            proxy_send_timeout 1h;
-        }}
+{proxy}}}
+"""
+
+
+def proxy_config(port: int, upstreams: list[int], affinity: bool = False,
+                 host: str = "127.0.0.1") -> str:
+    """What goes in nginx's ``http`` context to serve geventsio processes on ``upstreams``
+    (docs/deployment.md shows it, for ports 8001-8003, and a test holds it to this)."""
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
+    balance = "    hash $remote_addr consistent;  # affinity: one client address, one process\n"
+    return f"""map $http_upgrade $connection_upgrade {{
+    default upgrade;
+    ''      close;
+}}
+
+upstream geventsio {{
+{balance if affinity else ""}{servers}
+}}
+
+server {{
+    listen {host}:{port};
+    location / {{
+        proxy_pass http://geventsio;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_buffering off;
+        proxy_request_buffering off;
+        proxy_read_timeout 1h;
+        proxy_send_timeout 1h;
     }}
 }}
 """

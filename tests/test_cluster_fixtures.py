@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
-from .cluster import GunicornWorkers, Nginx, ServerProcesses, http_get
-from .conftest import wait_until
+from .cluster import GunicornWorkers, Nginx, ServerProcesses, http_get, proxy_config
+from .conftest import ROOT, wait_until
 from .nodeclient import NodeSocket
 
 
@@ -94,3 +94,12 @@ def test_gunicorn_workers_each_answer_behind_nginx():
         assert sorted(s["pid"] for s in states) == gunicorn.pids and len(states) == 2
         assert all(s["sessions"] == 0 for s in states)
         assert b":" in http_get(nginx.url + "/socket.io/1/")
+
+
+def test_the_deployment_page_shows_the_config_the_tests_run():
+    with open(os.path.join(ROOT, "docs", "deployment.md"), encoding="utf-8") as fh:
+        page = fh.read()
+    assert "```nginx\n" + proxy_config(8080, [8001, 8002, 8003]) + "```" in page
+    affinity = proxy_config(8080, [8001, 8002, 8003], affinity=True)
+    upstream = affinity[affinity.index("upstream"):affinity.index("}\n\nserver")]
+    assert upstream.replace("  # affinity: one client address, one process", "") in page
