@@ -30,6 +30,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["geventsio", "geventsio.*"]),
+    # PEP 561: the package ships its type hints.
+    package_data={"geventsio": ["py.typed"]},
     python_requires=">=3.10",
     install_requires=[
         "gevent>=22.10",
