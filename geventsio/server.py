@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
-from .core.config import DEFAULT_POLICY_PORT, ServerConfig
+from .core.config import DEFAULT_POLICY_PORT, MAX_HEADER_BYTES, MAX_HEADERS, ServerConfig
 from .core.manager import Manager
 from .core.metrics import MetricsPage
 from .core.options import LegacyOptions, open_log, split_options
@@ -25,7 +25,6 @@ from .emitter import Emitter
 from .exceptions import ConfigurationError
 from .http.flashpolicy import PolicyServer, policy_document
 from .http.handler import SocketIOHandler
-from .http.headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .http.static import ClientFiles
 from .namespace import BaseNamespace
 from .socketsview import SocketsView

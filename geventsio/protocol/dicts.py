@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .exceptions import ErrorAdvice, ErrorReason, ProtocolError
-from .protocol import (
+from ..exceptions import ErrorAdvice, ErrorReason, ProtocolError
+from .codec import decode_packet, encode_packet, json_dumps, json_loads
+from .packets import (
     AckPacket,
     ConnectPacket,
     DisconnectPacket,
@@ -31,8 +32,6 @@ from .protocol import (
     NoopPacket,
     Packet,
     PacketType,
-    decode_packet,
-    encode_packet,
 )
 
 __all__ = ["MSG_TYPES", "MSG_VALUES", "ERROR_REASONS", "ERROR_ADVICES", "REASONS_VALUES",
@@ -67,8 +66,6 @@ def decode(rawstr: str, json_loads: Callable[[str], Any] | None = None) -> dict[
     """
     data = to_dict(decode_packet(rawstr))
     if json_loads is not None:
-        from .protocol import json_dumps
-
         for key in ("args", "data"):
             if key in data and data["type"] != "message":
                 data[key] = json_loads(json_dumps(data[key]))
@@ -89,14 +86,14 @@ def _error_field(names: Mapping[str, int], value: Any) -> int | None:
         if value not in names:
             raise ProtocolError(f"unknown error field {value!r}; one of {sorted(names)}")
         return names[value]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProtocolError(f"error field {value!r} is neither a name nor a number")
     return value
 
 
 def _with_json(args: Any, json_dumps: Callable[[Any], str] | None) -> Any:
     if json_dumps is None:
         return args
-    from .protocol import json_loads
-
     return json_loads(json_dumps(args))
 
 
