@@ -304,3 +304,26 @@ def test_kicked_polling_client_gets_its_farewell_through_the_other_server(
     wait_until(lambda: client.sid not in b.manager.sessions)
     assert request(a.port, "GET", f"{client.path}?t=1").text == "0::"
     assert request(a.port, "GET", f"{client.path}?t=1").text == "7:::1+0"  # only once
+
+
+def test_servers_sharing_a_memory_backend_act_as_a_cluster(
+        make_server: Callable[..., LiveServer]) -> None:
+    from geventsio.cluster import MemoryBackend
+
+    queue = MemoryBackend()
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=queue)
+    a, b = make_server(**options), make_server(**options)
+    sid1, sid2 = handshake(a.port), handshake(a.port)
+    ws1, ws2 = ws_on(a.port, sid1), ws_on(b.port, sid2)
+    try:
+        ws2.send_text(event("to_all", "m"))
+        assert next_event(ws1, "all") == ["m"]
+        client = XhrClient(b.port)
+        assert "1::" in request(a.port, "GET", f"{client.path}?t=1").text
+        assert request(b.port, "POST", f"{client.path}?t=1", event("echo", "q").encode()
+                       ).text == "1"
+        assert '"args":["q"]' in request(b.port, "GET", f"{client.path}?t=1").text
+    finally:
+        ws1.close()
+        ws2.close()
