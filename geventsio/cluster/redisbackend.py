@@ -84,7 +84,9 @@ class RedisBackend:
                 "message_queue with Redis needs the redis package: "
                 "pip install 'geventsio[redis]'") from None
         self._errors = (redis.RedisError, OSError)
-        self.redis: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        # health checks: a pub/sub connection silently cut is noticed within seconds
+        self.redis: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
+                                               health_check_interval=5)
         self.health = _Health(url.split("@")[-1])
         self._callbacks: dict[str, Callback] = {}
         self._listener: gevent.Greenlet | None = None
