@@ -147,6 +147,7 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     assert request(a.port, "POST", f"{path}?t=1", b'6:::1+["yes"]').text == "1"
     answered = request(a.port, "GET", f"{path}?t=1").text
     assert '"name":"answer","args":["yes"]' in answered, answered
+    assert a.manager.counters.relayed_requests == 6 and b.manager.counters.relayed_requests == 0
     gone = request(a.port, "GET", f"{path}?disconnect=1")
     assert gone.status == 200
     wait_until(lambda: client.sid not in b.manager.sessions)
@@ -171,6 +172,7 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
             assert next_event(ws1, "room") == ["r", n]
         ws1.send_text(event("echo", "still"))
         assert next_event(ws1, "echo") == ["still"]
+        assert a.manager.counters.queue_errors >= 20  # each broadcast's publish, counted
         refused = request(a.port, "GET", "/socket.io/1/?t=1")  # nowhere to record it
         assert refused.status == 503 and b"message queue" in refused.body
         redis_server.start()  # empty: the processes write back what they hold

@@ -79,6 +79,7 @@ class Dispatcher:
         try:
             self.backend.publish(channel, encode(envelope))
         except QueueUnavailable:
+            self.manager.counters.queue_errors += 1
             return False
         return True
 

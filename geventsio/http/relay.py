@@ -46,6 +46,7 @@ def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
     elif method == "POST":
         payload = cls.decode_post(handler._read_body())
         wait = config.request_body_timeout + MARGIN
+    handler.server.manager.counters.relayed_requests += 1
     answer = cluster.relay(owner, sid, cls.name, method, payload, wait)
     if answer is None:
         handler._answer_unknown(cls, "POST" if method == "POST" else "GET", "", index)
