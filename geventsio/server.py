@@ -113,7 +113,9 @@ class SocketIOServer(WSGIServer):
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
         if message_queue is not None:  # many processes: see docs/scaling.md
-            join(self.manager, open_backend(message_queue), keep_store=store is not None)
+            cluster = join(self.manager, open_backend(message_queue),
+                           keep_store=store is not None)
+            cluster.owns_backend = isinstance(message_queue, str)
         self.client_files = ClientFiles.for_config(self.config)
         #: The Prometheus page at ``metrics_path`` (None without one).
         self.metrics = MetricsPage(self.manager) if metrics_path is not None else None

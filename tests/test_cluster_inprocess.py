@@ -329,3 +329,23 @@ def test_servers_sharing_a_memory_backend_act_as_a_cluster(
     finally:
         ws1.close()
         ws2.close()
+
+
+def test_a_backend_object_shared_by_servers_outlives_one_of_them(
+        redis_server: RedisServer, make_server: Callable[..., LiveServer]) -> None:
+    from geventsio.cluster.redisbackend import RedisBackend
+
+    queue = RedisBackend(redis_server.url)
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=queue)
+    a, b, c = make_server(**options), make_server(**options), make_server(**options)
+    sid = handshake(b.port)
+    ws = ws_on(b.port, sid)
+    try:
+        a.server.stop(timeout=1)  # b and c keep the shared backend
+        assert not queue.closed
+        c.server.of("").emit("after", 1)
+        assert next_event(ws, "after") == [1]
+    finally:
+        ws.close()
+        queue.close()

@@ -29,6 +29,7 @@ class QueueEmitter:
 
     def __init__(self, message_queue: Any, prefix: str = "geventsio:") -> None:
         self.manager = Manager(ServerConfig.from_options())
+        self._owns_backend = isinstance(message_queue, str)
         join(self.manager, open_backend(message_queue), Keys(prefix))
 
     def of(self, endpoint: str) -> Emitter:
@@ -41,6 +42,6 @@ class QueueEmitter:
         return self.of("")
 
     def close(self) -> None:
-        """Release the connection to the message queue."""
-        assert self.manager.cluster is not None
-        self.manager.cluster.backend.close()
+        """Release the connection to the message queue (one it opened from a URL)."""
+        if self.manager.cluster is not None and self._owns_backend:
+            self.manager.cluster.backend.close()

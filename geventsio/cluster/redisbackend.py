@@ -88,7 +88,7 @@ class RedisBackend:
         self.redis: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
                                                health_check_interval=5)
         self.health = _Health(url.split("@")[-1])
-        self._callbacks: dict[str, Callback] = {}
+        self._callbacks: dict[str, list[Callback]] = {}
         self._listener: gevent.Greenlet | None = None
         self.closed = False
 
@@ -108,7 +108,7 @@ class RedisBackend:
             self.redis.publish(channel, data)
 
     def subscribe(self, channel: str, callback: Callback) -> None:
-        self._callbacks[channel] = callback
+        self._callbacks.setdefault(channel, []).append(callback)
         if self._listener is not None:
             self._listener.kill()
         self._listener = gevent.spawn(self._listen)
@@ -131,8 +131,8 @@ class RedisBackend:
             message = pubsub.get_message(timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue
-            callback = self._callbacks.get(message["channel"].decode("utf-8"))
-            if callback is not None:
+            channel = message["channel"].decode("utf-8")
+            for callback in self._callbacks.get(channel, ()):
                 try:
                     callback(message["data"])
                 except Exception:
