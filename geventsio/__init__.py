@@ -5,6 +5,8 @@ Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
 """
 
 from .cluster.emitter import QueueEmitter
+from .core.storage import ClientStore, MemoryStore
+from .emitter import Emitter
 from .exceptions import (
     AckTimeout,
     ConfigurationError,
@@ -15,6 +17,7 @@ from .exceptions import (
     LimitExceeded,
     ProtocolError,
 )
+from .mixins import BroadcastMixin, RoomsMixin
 from .namespace import BaseNamespace
 from .server import SocketIOServer, socketio_manage
 
@@ -24,7 +27,12 @@ __all__ = [
     "SocketIOServer",
     "socketio_manage",
     "BaseNamespace",
+    "RoomsMixin",
+    "BroadcastMixin",
+    "Emitter",
     "QueueEmitter",
+    "ClientStore",
+    "MemoryStore",
     "GeventSIOError",
     "ProtocolError",
     "InvalidStateError",

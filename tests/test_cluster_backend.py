@@ -190,3 +190,15 @@ def test_queue_emitter_reaches_a_server_client(redis_server: RedisServer,
     finally:
         io.close()
         ws.close()
+
+
+def test_an_apps_own_store_is_kept_with_a_message_queue() -> None:
+    from geventsio import MemoryStore, SocketIOServer
+    from geventsio.cluster.store import RedisStore
+
+    mine = MemoryStore()
+    queue = MemoryBackend()
+    kept = SocketIOServer(("127.0.0.1", 0), None, message_queue=queue, store=mine)
+    assert kept.manager.store is mine
+    shared = SocketIOServer(("127.0.0.1", 0), None, message_queue=queue)
+    assert isinstance(shared.manager.store, RedisStore)

@@ -147,6 +147,7 @@ def test_polling_requests_relayed_to_the_owner(pair: list[LiveServer]) -> None:
     assert request(a.port, "POST", f"{path}?t=1", b'6:::1+["yes"]').text == "1"
     answered = request(a.port, "GET", f"{path}?t=1").text
     assert '"name":"answer","args":["yes"]' in answered, answered
+    assert a.manager.counters.relayed_requests == 6 and b.manager.counters.relayed_requests == 0
     gone = request(a.port, "GET", f"{path}?disconnect=1")
     assert gone.status == 200
     wait_until(lambda: client.sid not in b.manager.sessions)
@@ -171,6 +172,7 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
             assert next_event(ws1, "room") == ["r", n]
         ws1.send_text(event("echo", "still"))
         assert next_event(ws1, "echo") == ["still"]
+        assert a.manager.counters.queue_errors >= 20  # each broadcast's publish, counted
         refused = request(a.port, "GET", "/socket.io/1/?t=1")  # nowhere to record it
         assert refused.status == 503 and b"message queue" in refused.body
         redis_server.start()  # empty: the processes write back what they hold
@@ -304,3 +306,46 @@ def test_kicked_polling_client_gets_its_farewell_through_the_other_server(
     wait_until(lambda: client.sid not in b.manager.sessions)
     assert request(a.port, "GET", f"{client.path}?t=1").text == "0::"
     assert request(a.port, "GET", f"{client.path}?t=1").text == "7:::1+0"  # only once
+
+
+def test_servers_sharing_a_memory_backend_act_as_a_cluster(
+        make_server: Callable[..., LiveServer]) -> None:
+    from geventsio.cluster import MemoryBackend
+
+    queue = MemoryBackend()
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=queue)
+    a, b = make_server(**options), make_server(**options)
+    sid1, sid2 = handshake(a.port), handshake(a.port)
+    ws1, ws2 = ws_on(a.port, sid1), ws_on(b.port, sid2)
+    try:
+        ws2.send_text(event("to_all", "m"))
+        assert next_event(ws1, "all") == ["m"]
+        client = XhrClient(b.port)
+        assert "1::" in request(a.port, "GET", f"{client.path}?t=1").text
+        assert request(b.port, "POST", f"{client.path}?t=1", event("echo", "q").encode()
+                       ).text == "1"
+        assert '"args":["q"]' in request(b.port, "GET", f"{client.path}?t=1").text
+    finally:
+        ws1.close()
+        ws2.close()
+
+
+def test_a_backend_object_shared_by_servers_outlives_one_of_them(
+        redis_server: RedisServer, make_server: Callable[..., LiveServer]) -> None:
+    from geventsio.cluster.redisbackend import RedisBackend
+
+    queue = RedisBackend(redis_server.url)
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=queue)
+    a, b, c = make_server(**options), make_server(**options), make_server(**options)
+    sid = handshake(b.port)
+    ws = ws_on(b.port, sid)
+    try:
+        a.server.stop(timeout=1)  # b and c keep the shared backend
+        assert not queue.closed
+        c.server.of("").emit("after", 1)
+        assert next_event(ws, "after") == [1]
+    finally:
+        ws.close()
+        queue.close()

@@ -11,10 +11,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.manager import Manager
 from ..exceptions import ConfigurationError
 from .backend import Backend, MemoryBackend, QueueUnavailable
+from .dispatcher import Dispatcher
+from .index import SharedRoomIndex
+from .keys import Keys
+from .store import RedisStore
 
-__all__ = ["open_backend", "Backend", "MemoryBackend", "QueueUnavailable"]
+__all__ = ["open_backend", "join", "Backend", "MemoryBackend", "QueueUnavailable"]
+
+
+def join(manager: Manager, backend: Backend, keys: Keys | None = None,
+         keep_store: bool = False) -> Dispatcher:
+    """Make ``manager`` reach the other processes through ``backend``: its room index and
+    its store (unless ``keep_store``: an app's own store) move to the backend, and its
+    ``deliver`` and ``disconnect`` reach clients held elsewhere. Before any session."""
+    if manager.sessions:
+        raise RuntimeError("join() must come before the manager's first session")
+    cluster = manager.cluster = Dispatcher(manager, backend, keys)
+    manager.index = SharedRoomIndex(backend, cluster.keys)
+    if not keep_store:
+        manager.store = RedisStore(backend, cluster.keys, manager.config.max_store_keys,
+                                   manager.config.max_store_bytes)
+    return cluster
 
 
 def open_backend(message_queue: Any) -> Backend:

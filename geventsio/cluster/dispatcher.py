@@ -51,6 +51,9 @@ class Dispatcher:
         self._waiting: dict[str, AsyncResult] = {}
         self.listening = False
         self.liveness: Liveness | None = None
+        #: Whether :meth:`stop` closes the backend (made from a URL for this server; a
+        #: backend object given by the app may be shared, and is the app's to close).
+        self.owns_backend = False
 
     def start(self) -> None:
         """Listen, and keep this process's liveness key (a server starting)."""
@@ -61,12 +64,13 @@ class Dispatcher:
             self.liveness.start()
 
     def stop(self) -> None:
-        """Stop keeping the liveness key and close the backend (a server stopping,
-        after its sessions have ended)."""
+        """Stop keeping the liveness key and close the backend if it is this server's
+        own (a server stopping, after its sessions have ended)."""
         if self.liveness is not None:
             self.liveness.stop()
             self.liveness = None
-        self.backend.close()
+        if self.owns_backend:
+            self.backend.close()
 
     def listen(self) -> None:
         """Subscribe to the broadcast channel and this process's own."""
@@ -79,6 +83,7 @@ class Dispatcher:
         try:
             self.backend.publish(channel, encode(envelope))
         except QueueUnavailable:
+            self.manager.counters.queue_errors += 1
             return False
         return True
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.config import ServerConfig
 from ..core.manager import Manager
 from ..emitter import Emitter
-from . import open_backend
+from . import join, open_backend
 from .keys import Keys
 
 __all__ = ["QueueEmitter"]
@@ -29,7 +29,8 @@ class QueueEmitter:
 
     def __init__(self, message_queue: Any, prefix: str = "geventsio:") -> None:
         self.manager = Manager(ServerConfig.from_options())
-        self.manager.join_cluster(open_backend(message_queue), Keys(prefix))
+        self._owns_backend = isinstance(message_queue, str)
+        join(self.manager, open_backend(message_queue), Keys(prefix))
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, on every server of the cluster."""
@@ -41,6 +42,6 @@ class QueueEmitter:
         return self.of("")
 
     def close(self) -> None:
-        """Release the connection to the message queue."""
-        assert self.manager.cluster is not None
-        self.manager.cluster.backend.close()
+        """Release the connection to the message queue (one it opened from a URL)."""
+        if self.manager.cluster is not None and self._owns_backend:
+            self.manager.cluster.backend.close()

@@ -90,13 +90,14 @@ class RedisBackend:
         # A blocking pool: a burst of concurrent calls (hundreds of clients handshaking at
         # once) waits for a free connection. redis-py's default pool has a hard limit (100
         # in redis 5+) and raises "Too many connections" past it, which would read as Redis
-        # being down: claims refused, clients told "not handshaken".
+        # being down: claims refused, clients told "not handshaken". Health checks: a
+        # pub/sub connection silently cut is noticed within seconds.
         pool = redis.BlockingConnectionPool.from_url(
             url, max_connections=POOL_SIZE, timeout=POOL_WAIT, socket_timeout=5,
-            socket_connect_timeout=2)
+            socket_connect_timeout=2, health_check_interval=5)
         self.redis: Any = redis.Redis(connection_pool=pool)
         self.health = _Health(url.split("@")[-1])
-        self._callbacks: dict[str, Callback] = {}
+        self._callbacks: dict[str, list[Callback]] = {}
         self._listener: gevent.Greenlet | None = None
         self.closed = False
 
@@ -116,7 +117,7 @@ class RedisBackend:
             self.redis.publish(channel, data)
 
     def subscribe(self, channel: str, callback: Callback) -> None:
-        self._callbacks[channel] = callback
+        self._callbacks.setdefault(channel, []).append(callback)
         if self._listener is not None:
             self._listener.kill()
         self._listener = gevent.spawn(self._listen)
@@ -139,8 +140,8 @@ class RedisBackend:
             message = pubsub.get_message(timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue
-            callback = self._callbacks.get(message["channel"].decode("utf-8"))
-            if callback is not None:
+            channel = message["channel"].decode("utf-8")
+            for callback in self._callbacks.get(channel, ()):
                 try:
                     callback(message["data"])
                 except Exception:

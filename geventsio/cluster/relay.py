@@ -1,22 +1,21 @@
-"""Serving a request for a session that another process owns (no sticky sessions).
+"""The owner's side of a relayed request (no sticky sessions).
 
-The process that received the request (:func:`serve_elsewhere`, called by the handler)
-publishes it to the owner and writes the owner's answer as its HTTP response. The owner
+The process that received an HTTP request for a session another process owns publishes it
+to the owner (:func:`geventsio.http.relay.serve_elsewhere`). The owner
 (:func:`serve_request`) serves it as a local request of the same transport would be: a
-POST's payload is dispatched, a poll attaches to the session with its timers and waits.
-Streams (htmlfile GET) and websockets are not relayed: they are the first transport
-request of their session, so the process holding them is its owner.
+POST's payload is dispatched, a poll attaches to the session with its timers and waits;
+the answer goes back to the requester's channel.
 """
 
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.session import SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
-from ..protocol import ErrorPacket, encode_packet, parse_query
+from ..protocol import ErrorPacket, encode_packet
 from ..transports import TRANSPORTS
 from ..transports.websocket import WebSocketTransport
 
@@ -24,58 +23,12 @@ if TYPE_CHECKING:
     from .dispatcher import Dispatcher
     from .envelope import Envelope
 
-__all__ = ["serve_elsewhere", "serve_request"]
+__all__ = ["serve_request"]
 
 log = logging.getLogger("geventsio.cluster")
 
 NOT_HANDSHAKEN = encode_packet(
     ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
-#: Seconds a relayed request waits for its answer beyond what the owner may take.
-MARGIN = 5.0
-
-
-def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
-    """Relay this HTTP request of ``sid`` to the process that owns it and answer with what
-    it says; False (nothing answered) if no live process owns ``sid`` or the request is a
-    stream, which only the owner serves."""
-    cluster: Dispatcher = handler.server.manager.cluster
-    owner = cluster.owner_of(sid, ended=True)
-    if owner is None or owner == cluster.node:
-        return False
-    method = handler._require_method("GET", "POST")
-    if method == "GET" and cls.streaming:
-        return False
-    query = parse_query(handler.environ.get("QUERY_STRING", ""))
-    index = cls.parse_index(query)
-    config = handler.server.config
-    payload, wait = "", config.polling_duration + MARGIN
-    if "disconnect" in query:
-        method = "DISCONNECT"
-    elif method == "POST":
-        payload = cls.decode_post(handler._read_body())
-        wait = config.request_body_timeout + MARGIN
-    answer = cluster.relay(owner, sid, cls.name, method, payload, wait)
-    if answer is None:
-        handler._answer_unknown(cls, "POST" if method == "POST" else "GET", "", index)
-        return True
-    _respond(handler, cls, method, index, *answer)
-    return True
-
-
-def _respond(handler: Any, cls: Any, method: str, index: int, status: int,
-             body: str) -> None:
-    if status != HTTPStatus.OK:
-        raise ProtocolError(body, status=HTTPStatus(status))
-    if method == "GET":
-        handler._answer_poll(cls, body, index)
-        return
-    headers = handler._cors_headers()
-    if method == "DISCONNECT":
-        handler._respond(HTTPStatus.OK, b"", content_type=None, headers=headers)
-        return
-    if headers:
-        headers.append(("X-XSS-Protection", "0"))
-    handler._respond(HTTPStatus.OK, body.encode("utf-8"), headers=headers)
 
 
 def serve_request(cluster: "Dispatcher", request: "Envelope") -> None:

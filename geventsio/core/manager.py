@@ -19,6 +19,7 @@ from ..exceptions import GeventSIOError, ProtocolError
 from ..protocol import new_sid
 from .admission import Admission
 from .config import ServerConfig
+from .hosting import NamespaceFactory
 from .metrics import Counters
 from .outbox import Budget
 from .rooms import RoomIndex
@@ -27,9 +28,7 @@ from .storage import ClientStore, MemoryStore
 from .timers import HubTimer
 
 if TYPE_CHECKING:
-    from ..cluster.backend import Backend
     from ..cluster.dispatcher import Dispatcher
-    from ..cluster.keys import Keys
 
 __all__ = ["Manager"]
 
@@ -41,7 +40,7 @@ class Manager:
     def __init__(self, config: ServerConfig,
                  namespaces: Mapping[str, type] | None = None,
                  store: ClientStore | None = None,
-                 default_namespace: type | None = None) -> None:
+                 default_namespace: NamespaceFactory | None = None) -> None:
         self.config = config
         self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
         #: The class serving ``''`` for a client when no namespaces name one (the server
@@ -63,25 +62,10 @@ class Manager:
         self.farewells: dict[str, tuple[str, HubTimer]] = {}
         #: The server these sessions belong to (``session.server``), set by the server.
         self.server: Any = None
-        #: The link to the other processes (``message_queue=``); None in one process.
+        #: The link to the other processes (``message_queue=``; set by
+        #: :func:`geventsio.cluster.join`, which also replaces the index and the store);
+        #: None in one process.
         self.cluster: Dispatcher | None = None
-
-    def join_cluster(self, backend: Backend, keys: Keys | None = None) -> Dispatcher:
-        """Reach the other processes through ``backend``: rooms and storage move to it,
-        and :meth:`deliver` and :meth:`disconnect` reach clients held elsewhere. Call it
-        before any session exists."""
-        if self.sessions:
-            raise RuntimeError("join_cluster() must come before the first session")
-        # The cluster layer builds on this one: imported only by a manager that joins one.
-        from ..cluster.dispatcher import Dispatcher
-        from ..cluster.index import SharedRoomIndex
-        from ..cluster.store import RedisStore
-
-        cluster = self.cluster = Dispatcher(self, backend, keys)
-        self.index = SharedRoomIndex(backend, cluster.keys)
-        self.store = RedisStore(backend, cluster.keys, self.config.max_store_keys,
-                                self.config.max_store_bytes)
-        return cluster
 
     def __len__(self) -> int:
         return len(self.sessions)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 
-from ..cluster.relay import serve_elsewhere
 from ..core.session import Session, SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from ..protocol import (
@@ -37,6 +36,7 @@ from ..transports.websocket import (
 )
 from .cors import check_origin, cors_headers, preflight_headers
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .relay import serve_elsewhere
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
 
