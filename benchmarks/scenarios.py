@@ -58,10 +58,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     # Many processes (docs/scaling.md): a Redis queue, nginx in front, next to one process.
     Scenario("xbcast200", "broadcast to 200 in a room, across processes", "bcast",
              {"clients": 200, "inflight": 8, "concurrency": 50}, unit="deliveries/s",
-             servers=frozenset({"geventsio", "cluster1", "cluster2", "cluster4"})),
+             servers=frozenset({"geventsio", "nginx1", "cluster1", "cluster2", "cluster4"})),
     Scenario("xpoll50", "xhr-polling round trips/s, 50 clients from 10 addresses", "polling",
              {"clients": 50, "sources": 10}, unit="round trips/s", websocket=False,
-             servers=frozenset({"geventsio", "cluster2", "cluster2-affinity"})),
+             servers=frozenset({"geventsio", "nginx1", "cluster2", "cluster2-affinity"})),
 )
 
 #: --quick: fewer sessions and shorter runs, same code paths.
@@ -129,20 +129,23 @@ def server_specs(python: str | None = None) -> dict[str, ServerSpec]:
     }
 
 
-#: Many-process servers: name -> (workers, affinity).
-CLUSTERS = {"cluster1": (1, False), "cluster2": (2, False), "cluster4": (4, False),
-            "cluster2-affinity": (2, True)}
+#: Servers behind nginx (``servers/cluster.py``): name -> (workers, queue, affinity).
+CLUSTERS = {"nginx1": (1, False, False), "cluster1": (1, True, False),
+            "cluster2": (2, True, False), "cluster4": (4, True, False),
+            "cluster2-affinity": (2, True, True)}
 
 
 def cluster_specs(py: str) -> dict[str, ServerSpec]:
-    """geventsio behind nginx with N workers and a Redis queue (``servers/cluster.py``);
-    they take part only in the scenarios made for them."""
+    """geventsio behind nginx with N workers and a Redis queue (or one worker and no
+    queue: the proxy's own cost); they take part only in the scenarios made for them."""
     specs = {}
-    for name, (workers, affinity) in CLUSTERS.items():
-        label = f"geventsio, {workers} worker{'s' if workers > 1 else ''} + Redis + nginx"
+    for name, (workers, queue, affinity) in CLUSTERS.items():
+        label = f"geventsio, {workers} worker{'s' if workers > 1 else ''}"
+        label += " + Redis + nginx" if queue else " + nginx, no queue"
         specs[name] = ServerSpec(
             name, label + (" (affinity)" if affinity else ""), (py, _server("cluster.py")),
             "sio1", env={"PYTHONPATH": ROOT, "BENCH_WORKERS": str(workers),
+                         "BENCH_QUEUE": "1" if queue else "0",
                          "BENCH_AFFINITY": "1" if affinity else "0"},
             only=frozenset({"xbcast200", "xpoll50"}))
     return specs

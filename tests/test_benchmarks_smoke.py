@@ -53,7 +53,7 @@ def _need_loadgen() -> None:
 SERVERS = server_specs(python=sys.executable)
 #: The many-process servers (Redis, workers, nginx) once each in the scenarios made for them.
 CASES = [(scenario, name) for scenario in SCENARIOS
-         for name in ("geventsio", "raw", "cluster2", "cluster2-affinity")
+         for name in ("geventsio", "raw", "nginx1", "cluster2", "cluster2-affinity")
          if SERVERS[name].serves(scenario)]
 
 

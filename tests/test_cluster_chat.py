@@ -45,11 +45,7 @@ def start(topology: str, redis_server: Any) -> Any:
     return GunicornWorkers(4, message_queue=redis_server.url)
 
 
-#: The message-queue topologies join this list once the Redis dispatcher is merged.
-TOPOLOGIES = ["one process", "three processes", "gunicorn -w 4"]
-
-
-@pytest.mark.parametrize("topology", TOPOLOGIES)
+@pytest.mark.parametrize("topology", ["one process", "three processes", "gunicorn -w 4"])
 def test_chat_in_rooms_through_nginx(topology, node, chromium, redis_server):
     servers = start(topology, redis_server)
     try:

@@ -5,7 +5,9 @@ processes of ``geventsio_app.py`` share a ``redis-server`` of their own as messa
 and nginx listens on 127.0.0.1:``PORT`` in front of them: round-robin with no affinity, or
 with ``BENCH_AFFINITY=1`` pinned by client address (``hash $remote_addr consistent``). The
 nginx config is the one the end-to-end tests prove (``tests/cluster.py``, shown in
-docs/deployment.md). The one-process column next to it is ``geventsio_app.py`` alone.
+docs/deployment.md). ``BENCH_QUEUE=0``: the workers get no queue and no Redis runs (one
+worker behind nginx: what the proxy alone costs). The one-process column next to them is
+``geventsio_app.py`` alone.
 
 Everything runs in this process's group; SIGTERM stops it all and removes the temporary
 directories. (The runner stops servers with SIGTERM, then SIGKILL.)
@@ -56,7 +58,7 @@ def main(port: int) -> None:
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
     affinity = os.environ.get("BENCH_AFFINITY") == "1"
     children: list[subprocess.Popen] = []
-    redis = RedisServer()
+    redis = RedisServer() if os.environ.get("BENCH_QUEUE", "1") != "0" else None
     prefix = tempfile.mkdtemp(prefix="geventsio-bench-nginx-")
 
     def stop(*_: object) -> None:
@@ -68,15 +70,17 @@ def main(port: int) -> None:
                 child.wait(5)
             except subprocess.TimeoutExpired:
                 child.kill()
-        redis.stop()
+        if redis is not None:
+            redis.stop()
         shutil.rmtree(prefix, ignore_errors=True)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        redis.start()
+        if redis is not None:
+            redis.start()
         ports = [free_port() for _ in range(workers)]
-        children.extend(worker(p, redis.url) for p in ports)
+        children.extend(worker(p, redis.url if redis else "") for p in ports)
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as fh:
             fh.write(nginx_config(port, ports, affinity, prefix))
