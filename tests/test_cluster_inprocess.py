@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import pytest
 
+from geventsio import QueueEmitter
+
 from .conftest import (
     LiveServer,
     describe_greenlets,
@@ -349,3 +351,26 @@ def test_a_backend_object_shared_by_servers_outlives_one_of_them(
     finally:
         ws.close()
         queue.close()
+
+
+def test_two_clusters_on_one_redis_with_two_prefixes(
+        redis_server: RedisServer, make_server: Callable[..., LiveServer]) -> None:
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2)
+    first = make_server(message_queue=redis_server.url + "?prefix=one:", **options)
+    second = make_server(message_queue=redis_server.url + "?prefix=two:", **options)
+    sid1, sid2 = handshake(first.port), handshake(second.port)
+    ws1, ws2 = ws_on(first.port, sid1), ws_on(second.port, sid2)
+    try:
+        assert first.server.of("").clients() == [sid1]
+        assert second.server.of("").clients() == [sid2]
+        assert any(k.startswith(b"one:") for k in keys(redis_server))
+        QueueEmitter(redis_server.url + "?prefix=two:").of("").emit("only", 2)
+        assert next_event(ws2, "only") == [2]
+        first.server.of("").emit("mine", 1)
+        second.server.of("").emit("mine", 2)
+        assert next_event(ws1, "mine") == [1]  # not the other cluster's "only" nor 2
+        assert next_event(ws2, "mine") == [2]
+    finally:
+        ws1.close()
+        ws2.close()
