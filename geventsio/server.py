@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
-from .cluster import join, open_backend
+from .cluster import connect
 from .core.config import DEFAULT_POLICY_PORT, MAX_HEADER_BYTES, MAX_HEADERS, ServerConfig
 from .core.manager import Manager
 from .core.metrics import MetricsPage
@@ -113,9 +113,7 @@ class SocketIOServer(WSGIServer):
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
         if message_queue is not None:  # many processes: see docs/scaling.md
-            cluster = join(self.manager, open_backend(message_queue),
-                           keep_store=store is not None)
-            cluster.owns_backend = isinstance(message_queue, str)
+            connect(self.manager, message_queue, keep_store=store is not None)
         self.client_files = ClientFiles.for_config(self.config)
         #: The Prometheus page at ``metrics_path`` (None without one).
         self.metrics = MetricsPage(self.manager) if metrics_path is not None else None

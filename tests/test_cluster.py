@@ -152,3 +152,33 @@ def test_killed_process_sessions_end_elsewhere(node: NodeDriver, redis_server: R
         wait_until(lambda p=process: not holding(p), describe=lambda p=process: str(holding(p)))
     nodes = redis_server.command(b"SMEMBERS", b"geventsio:nodes")
     assert nodes.count(b"\r\n$") == 2, nodes  # the dead process is forgotten
+
+
+def test_redis_restart_under_real_processes(node: NodeDriver, redis_server: RedisServer,
+                                            processes: list[ServedProcess]) -> None:
+    a1 = chat_client(node, processes[0], "websocket", "a1")
+    a2 = chat_client(node, processes[0], "xhr-polling", "a2")
+    b = chat_client(node, processes[1], "websocket", "b")
+    for client in (a1, a2, b):
+        client.wait_ack(client.emit("join", "lobby", ns="/chat", ack=True))
+    redis_server.kill()
+    since = node.mark()
+    for n in range(10):  # the clients of one process keep chatting
+        a1.emit("say", "lobby", f"down{n}", ns="/chat")
+    wait_until(lambda: len([r for r in node.reports(ev="event", client=a2.client_id,
+                                                    name="said")
+                            if r["args"][1].startswith("down")]) == 10)
+    redis_server.start()  # empty
+    sids = sorted(c.sid for c in (a1, a2, b))
+    wait_until(lambda: b.wait_ack(b.emit("clients", "lobby", ns="/chat", ack=True)) == [sids],
+               timeout=30)
+    since = node.mark()
+    a1.emit("say", "lobby", "back", ns="/chat")
+    assert b.wait_event("said", ns="/chat", since=since,
+                        predicate=lambda r: r["args"][1] == "back") == ["a1", "back"]
+    for process in processes:
+        assert process.proc.poll() is None, process.tail()
+        down = [line for line in process.output if "message queue unreachable" in line]
+        assert len(down) == 1, process.tail()  # once, not once per message
+    for client in (a1, a2, b):
+        client.disconnect()

@@ -202,3 +202,22 @@ def test_an_apps_own_store_is_kept_with_a_message_queue() -> None:
     assert kept.manager.store is mine
     shared = SocketIOServer(("127.0.0.1", 0), None, message_queue=queue)
     assert isinstance(shared.manager.store, RedisStore)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("redis://127.0.0.1:6379/0", ("redis://127.0.0.1:6379/0", "geventsio:")),
+    ("redis://127.0.0.1:6379/0?prefix=chat:", ("redis://127.0.0.1:6379/0", "chat:")),
+    ("rediss://h:1/2?ssl_cert_reqs=none&prefix=a%20b",
+     ConfigurationError),
+    ("redis://h/0?prefix=", ConfigurationError),
+    ("redis://h/0?prefix=x:&prefix=y:", ConfigurationError),
+    ("unix:///run/redis.sock?db=1&prefix=p:", ("unix:///run/redis.sock?db=1", "p:")),
+])
+def test_prefix_in_the_url(url: str, expected: Any) -> None:
+    from geventsio.cluster import split_prefix
+
+    if expected is ConfigurationError:
+        with pytest.raises(ConfigurationError, match="prefix"):
+            split_prefix(url)
+    else:
+        assert split_prefix(url) == expected

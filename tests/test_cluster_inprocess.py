@@ -13,6 +13,9 @@ from typing import Any, Callable
 
 import pytest
 
+from geventsio import QueueEmitter
+from geventsio.cluster import MemoryBackend, QueueUnavailable
+
 from .conftest import (
     LiveServer,
     describe_greenlets,
@@ -173,6 +176,9 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
         ws1.send_text(event("echo", "still"))
         assert next_event(ws1, "echo") == ["still"]
         assert a.manager.counters.queue_errors >= 20  # each broadcast's publish, counted
+        ws1.send_text(event("store_set", "nick", "n1"))  # kept in the owner's memory
+        ws1.send_text(event("store_get", "nick", ack=9))
+        assert next_ack(ws1, 9) == [["n1", True]]
         refused = request(a.port, "GET", "/socket.io/1/?t=1")  # nowhere to record it
         assert refused.status == 503 and b"message queue" in refused.body
         redis_server.start()  # empty: the processes write back what they hold
@@ -183,6 +189,8 @@ def test_redis_restart_local_clients_served_then_cross_delivery_resumes(
         assert next_event(ws2, "room") == ["r", "back"]
         assert a.server.of("").socket(sid2).emit("direct", 3) == 1
         assert next_event(ws2, "direct") == [3]
+        wait_until(lambda: redis_server.command(  # written back for the other processes
+            b"HGET", f"geventsio:store:{sid1}".encode(), b"nick") == b'$4\r\n"n1"\r\n')
     finally:
         for ws in (ws1, ws2, ws3):
             ws.close()
@@ -349,3 +357,77 @@ def test_a_backend_object_shared_by_servers_outlives_one_of_them(
     finally:
         ws.close()
         queue.close()
+
+
+def test_two_clusters_on_one_redis_with_two_prefixes(
+        redis_server: RedisServer, make_server: Callable[..., LiveServer]) -> None:
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2)
+    first = make_server(message_queue=redis_server.url + "?prefix=one:", **options)
+    second = make_server(message_queue=redis_server.url + "?prefix=two:", **options)
+    sid1, sid2 = handshake(first.port), handshake(second.port)
+    ws1, ws2 = ws_on(first.port, sid1), ws_on(second.port, sid2)
+    try:
+        assert first.server.of("").clients() == [sid1]
+        assert second.server.of("").clients() == [sid2]
+        assert any(k.startswith(b"one:") for k in keys(redis_server))
+        QueueEmitter(redis_server.url + "?prefix=two:").of("").emit("only", 2)
+        assert next_event(ws2, "only") == [2]
+        first.server.of("").emit("mine", 1)
+        second.server.of("").emit("mine", 2)
+        assert next_event(ws1, "mine") == [1]  # not the other cluster's "only" nor 2
+        assert next_event(ws2, "mine") == [2]
+    finally:
+        ws1.close()
+        ws2.close()
+
+
+class FlakyBackend(MemoryBackend):
+    """A memory backend that can be made unreachable, counting its failures as the
+    Redis backend does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.health = type("Health", (), {"failures": 0})()
+        for name in ("publish", "set", "get", "delete", "expire", "set_add", "set_remove",
+                     "set_members", "hash_set", "hash_get", "hash_delete", "hash_sizes"):
+            setattr(self, name, self._guarded(getattr(self, name)))
+
+    def _guarded(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                self.health.failures += 1
+                raise QueueUnavailable("down for the test")
+            return call(*args, **kwargs)
+        return guarded
+
+
+def test_changes_missed_while_unreachable_are_written_back(
+        make_server: Callable[..., LiveServer]) -> None:
+    queue = FlakyBackend()
+    options = dict(heartbeat_interval=0.5, heartbeat_timeout=3, close_timeout=3,
+                   polling_duration=2, message_queue=queue)
+    a, b = make_server(**options), make_server(**options)
+    sid = handshake(a.port)
+    ws = ws_on(a.port, sid)
+    try:
+        for n, room in enumerate(("r", "s")):
+            ws.send_text(event("join", room, ack=n + 1))
+            next_ack(ws, n + 1)
+        queue.down = True  # unreachable, not restarted: it keeps what it had
+        ws.send_text(event("leave", "r", ack=3))
+        assert next_ack(ws, 3) == [["s"]]
+        ws.send_text(event("join", "t", ack=4))
+        assert next_ack(ws, 4) == [["s", "t"]]
+        ws.send_text(event("store_set", "k", 1))
+        assert MemoryBackend.set_members(queue, "geventsio:room::r") == {sid}  # stale
+        queue.down = False
+        wait_until(lambda: (b.server.of("").clients("r"), b.server.of("").clients("t"))
+                   == ([], [sid]), describe=lambda: str(queue.keys()))
+        wait_until(lambda: b.manager.store.get(sid, "k") == 1)
+    finally:
+        ws.close()
+    wait_until(lambda: [k for k in queue.keys() if ":alive:" not in k
+                        and not k.endswith(":nodes")] == [],
+               describe=lambda: str(queue.keys()))

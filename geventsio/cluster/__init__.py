@@ -4,12 +4,16 @@
 ``rediss://`` and ``unix://`` URLs give a :class:`~geventsio.cluster.redisbackend.
 RedisBackend`, ``memory://`` a new :class:`~geventsio.cluster.backend.MemoryBackend`, and
 a backend object is used as it is (servers of one Python process sharing one
-``MemoryBackend`` behave as processes sharing a Redis).
+``MemoryBackend`` behave as processes sharing a Redis). A URL may end with
+``?prefix=name:``, the start of every key and channel name (``geventsio:`` by default):
+Redis channels are shared by all the databases of a server, so two clusters on one Redis
+need two prefixes. :func:`connect` does all of it for a server or a ``QueueEmitter``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from ..core.manager import Manager
 from ..exceptions import ConfigurationError
@@ -19,7 +23,36 @@ from .index import SharedRoomIndex
 from .keys import Keys
 from .store import RedisStore
 
-__all__ = ["open_backend", "join", "Backend", "MemoryBackend", "QueueUnavailable"]
+__all__ = ["connect", "open_backend", "join", "split_prefix", "Backend", "MemoryBackend",
+           "QueueUnavailable"]
+
+DEFAULT_PREFIX = "geventsio:"
+
+
+def connect(manager: Manager, message_queue: Any, keep_store: bool = False) -> Dispatcher:
+    """:func:`join` ``manager`` to the backend ``message_queue`` names, with the key
+    prefix it names; a backend opened from a URL is closed when the dispatcher stops."""
+    where, prefix = split_prefix(message_queue)
+    cluster = join(manager, open_backend(where), Keys(prefix), keep_store)
+    cluster.owns_backend = isinstance(message_queue, str)
+    return cluster
+
+
+def split_prefix(message_queue: Any) -> tuple[Any, str]:
+    """(the URL without its ``prefix`` query parameter, the prefix); a backend object
+    keeps the default prefix."""
+    if not isinstance(message_queue, str) or "?" not in message_queue:
+        return message_queue, DEFAULT_PREFIX
+    base, _, text = message_queue.partition("?")
+    query = parse_qsl(text, keep_blank_values=True)
+    prefixes = [value for name, value in query if name == "prefix"]
+    if not prefixes:
+        return message_queue, DEFAULT_PREFIX
+    if len(prefixes) > 1 or not prefixes[0] or any(c.isspace() for c in prefixes[0]):
+        raise ConfigurationError(f"message_queue names one non-empty prefix without spaces, "
+                                 f"got {prefixes!r}")
+    rest = urlencode([(name, value) for name, value in query if name != "prefix"])
+    return (f"{base}?{rest}" if rest else base), prefixes[0]
 
 
 def join(manager: Manager, backend: Backend, keys: Keys | None = None,

@@ -22,7 +22,7 @@ from ..exceptions import ProtocolError
 from ..protocol import json_dumps, json_loads
 from .backend import Backend, QueueUnavailable
 from .envelope import Envelope, Kind, decode, encode
-from .keys import Keys
+from .keys import Keys, joined_entry, parse_joined
 from .liveness import Liveness
 
 if TYPE_CHECKING:
@@ -172,24 +172,51 @@ class Dispatcher:
             return None
         return self.manager.adopt(sid, json_loads(data.decode("utf-8")))
 
+    def joined_entries(self, sid: str) -> list[tuple[str, str | None]]:
+        """The namespaces and rooms the queue lists ``sid`` in: (endpoint, room or None)."""
+        entries = []
+        for entry in sorted(self.backend.set_members(self.keys.joined(sid))):
+            try:
+                entries.append(parse_joined(entry))
+            except ValueError:
+                continue
+        return entries
+
     def republish(self) -> None:
         """Write again what the queue should know of this process's sessions (owner,
-        handshake, memberships), after it lost them (Redis restarted empty). Stored
-        values are not kept here, so they stay lost."""
+        handshake, memberships, stored values), after it lost them (Redis restarted
+        empty) or missed changes (unreachable for a while): memberships it lists that
+        this process's index no longer has are removed, the others written."""
         keys, backend = self.keys, self.backend
         for sid, session in list(self.manager.sessions.items()):
             backend.set(keys.owner(sid), self.node.encode("ascii"))
             backend.set(keys.handshake(sid), json_dumps(session.handshake).encode("utf-8"),
                         ttl=CLAIMED_SECONDS)
             backend.set_add(keys.node_sids(self.node), sid)
-        republish = getattr(self.manager.index, "republish", None)
-        if republish is not None:
-            republish()
+            self._unlist_stale(sid)
+        for part in (self.manager.index, self.manager.store):
+            republish = getattr(part, "republish", None)
+            if republish is not None:
+                republish()
+
+    def _unlist_stale(self, sid: str) -> None:
+        index, keys = self.manager.index, self.keys
+        for endpoint, room in self.joined_entries(sid):
+            here = (index.members(endpoint) if room is None
+                    else index.room_members(endpoint, room))
+            if sid not in here:
+                self.backend.set_remove(keys.room(endpoint, room) if room is not None
+                                        else keys.namespace(endpoint), sid)
+                self.backend.set_remove(keys.joined(sid), joined_entry(endpoint, room))
 
     def forget(self, sid: str) -> None:
-        """Session ``sid`` of this process ended: remove what the cluster kept of it."""
+        """Session ``sid`` of this process ended: remove what the cluster kept of it,
+        memberships that a change missed while the queue was unreachable included."""
         keys = self.keys
         try:
+            for endpoint, room in self.joined_entries(sid):
+                self.backend.set_remove(keys.room(endpoint, room) if room is not None
+                                        else keys.namespace(endpoint), sid)
             self.backend.delete(keys.owner(sid), keys.handshake(sid), keys.joined(sid))
             self.backend.set_remove(keys.node_sids(self.node), sid)
         except QueueUnavailable:

@@ -18,8 +18,7 @@ from typing import Any
 from ..core.config import ServerConfig
 from ..core.manager import Manager
 from ..emitter import Emitter
-from . import join, open_backend
-from .keys import Keys
+from . import connect
 
 __all__ = ["QueueEmitter"]
 
@@ -27,10 +26,9 @@ __all__ = ["QueueEmitter"]
 class QueueEmitter:
     """Emitters for the namespaces of the servers sharing ``message_queue``."""
 
-    def __init__(self, message_queue: Any, prefix: str = "geventsio:") -> None:
+    def __init__(self, message_queue: Any) -> None:
         self.manager = Manager(ServerConfig.from_options())
-        self._owns_backend = isinstance(message_queue, str)
-        join(self.manager, open_backend(message_queue), Keys(prefix))
+        connect(self.manager, message_queue)
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, on every server of the cluster."""
@@ -43,5 +41,6 @@ class QueueEmitter:
 
     def close(self) -> None:
         """Release the connection to the message queue (one it opened from a URL)."""
-        if self.manager.cluster is not None and self._owns_backend:
-            self.manager.cluster.backend.close()
+        cluster = self.manager.cluster
+        if cluster is not None and cluster.owns_backend:
+            cluster.backend.close()

@@ -19,7 +19,6 @@ from gevent.event import Event
 from ..core.session import Session, SessionState
 from ..protocol import json_loads
 from .backend import QueueUnavailable
-from .keys import parse_joined
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -40,6 +39,7 @@ class Liveness:
         self.interval = interval
         self.ttl = 3 * interval
         self._stopped = Event()
+        self._failures_seen = 0
         self._greenlet: gevent.Greenlet | None = None
 
     def start(self) -> None:
@@ -75,14 +75,19 @@ class Liveness:
 
     def beat(self) -> None:
         """Refresh this process's liveness key. A key that had gone (Redis restarted
-        empty, or this process was too busy to refresh it) means the queue may have
-        lost what it knew of this process's sessions: it is written again."""
+        empty, or this process was too busy to refresh it), or a backend that failed
+        since the last beat, means the queue may have lost what it knew of this
+        process's sessions or missed some of their changes: it is written again."""
         keys, node, backend = self.cluster.keys, self.cluster.node, self.cluster.backend
+        failures = _failures(backend)
         if backend.set(keys.node_alive(node), b"1", ttl=self.ttl, only_new=True):
             backend.set_add(keys.nodes, node)
             self.cluster.republish()
         else:
             backend.expire(keys.node_alive(node), self.ttl)
+            if failures != self._failures_seen:  # writes may have been lost meanwhile
+                self.cluster.republish()
+        self._failures_seen = failures
 
     def reap_dead(self) -> None:
         """Clean up after every process whose liveness key has expired."""
@@ -112,6 +117,12 @@ class Liveness:
         backend.delete(keys.reaping(node))
 
 
+def _failures(backend: Any) -> int:
+    """How many times the backend has failed so far (0 for one that cannot fail)."""
+    health = getattr(backend, "health", None)
+    return int(getattr(health, "failures", 0))
+
+
 def end_orphan(cluster: "Dispatcher", sid: str) -> None:
     """End a session whose process died: its namespaces are rebuilt here from what the
     queue holds (handshake, namespaces and rooms joined) and ended, then every key of it
@@ -121,12 +132,7 @@ def end_orphan(cluster: "Dispatcher", sid: str) -> None:
         return
     data = backend.get(keys.handshake(sid))
     handshake: dict[str, Any] = json_loads(data.decode("utf-8")) if data else {}
-    entries: list[tuple[str, str | None]] = []
-    for entry in sorted(backend.set_members(keys.joined(sid))):
-        try:
-            entries.append(parse_joined(entry))
-        except ValueError:
-            continue
+    entries = cluster.joined_entries(sid)
     session = Session(sid, manager, handshake)
     session.namespace_classes = manager.namespaces
     session.state = SessionState.CONNECTED
@@ -136,11 +142,8 @@ def end_orphan(cluster: "Dispatcher", sid: str) -> None:
             _rebuild_namespace(session, endpoint)
         else:
             manager.index.join(endpoint, room, sid)
-    session.close("its process died", notify=False)
-    for endpoint, room in entries:  # what no namespace rebuilt here has left
-        backend.set_remove(keys.room(endpoint, room) if room is not None
-                           else keys.namespace(endpoint), sid)
-    backend.delete(keys.joined(sid), keys.owner(sid), keys.handshake(sid), keys.store(sid))
+    session.close("its process died", notify=False)  # its forget() unlists the rest
+    backend.delete(keys.store(sid))  # an app's own store= keeps nothing here
 
 
 def _rebuild_namespace(session: Session, endpoint: str) -> None:

@@ -41,9 +41,12 @@ class _Health:
         self.down_since: float | None = None
         self.retry_at = 0.0
         self.delay = FIRST_DELAY
+        #: Calls that failed so far (the cluster writes its state again after any).
+        self.failures = 0
 
     def failed(self, exc: BaseException) -> None:
         now = time.monotonic()
+        self.failures += 1
         if self.down_since is None:
             self.down_since = now
             log.warning("message queue unreachable (%s: %s); serving local clients only "
