@@ -5,22 +5,14 @@
   from its "serving on" line), optionally with ``--message-queue``. Each is waited for until
   it answers a handshake; its output is kept (``log``) for the tests to read.
 * :class:`GunicornWorkers`: ``gunicorn -k tests.e2e_app.Worker -w N`` on one port.
-* :class:`Nginx`: Debian's ``/usr/sbin/nginx`` with a config of its own in a temporary
-  directory (``-p`` prefix: pid, logs and temp files there; ``daemon off`` and
-  ``master_process off``, so the process we start is the one that serves), listening on a
-  free 127.0.0.1 port and spreading requests round-robin over the given ports with no
-  affinity; ``affinity=True`` pins each client address to one port instead
-  (``hash $remote_addr consistent``). Websockets are proxied (HTTP/1.1 with the Upgrade and
-  Connection headers), nothing is buffered (htmlfile and xhr-multipart stream) and the read
-  timeouts are long. ``docs/deployment.md`` shows the same config.
+* :class:`~tests.nginxproxy.Nginx` (in ``tests/nginxproxy.py``, re-exported here): nginx in
+  front of them.
 
-Everything is stopped by the PID we started, never by name. A missing ``nginx`` is an
-error, never a skip: CI installs Debian's package.
+Everything is stopped by the PID we started, never by name.
 """
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import re
@@ -28,93 +20,20 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
-import urllib.request
-from typing import Any, Iterable
+from typing import Any
 
-import gevent
 from gevent import subprocess
 
-from .redisserver import free_port
+from .nginxproxy import Nginx  # noqa: F401 (re-exported for the tests)
+from .proctools import ProcessOutput, http_get, stop_process, wait_for  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NGINX = os.environ.get("NGINX_PATH", "/usr/sbin/nginx")
 APP = "tests.e2e_app:app"
 CHAT = "/chat=tests.e2e_app:Chat"
-#: Short timers: a vanished client (or a killed worker's client) is noticed in seconds.
-TIMERS = {"heartbeat_interval": 1, "heartbeat_timeout": 4, "close_timeout": 3,
+#: Timers: short polls and heartbeats, but room for a slow poll on a loaded machine (a
+#: killed worker's clients are found by the survivors' liveness checks, not these).
+TIMERS = {"heartbeat_interval": 1, "heartbeat_timeout": 10, "close_timeout": 10,
           "polling_duration": 2}
-
-
-def http_get(url: str, timeout: float = 10.0, source: str | None = None) -> bytes:
-    """The body of a GET (from the local address ``source``, if given); raises on non-2xx."""
-    if source is None:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.read()
-    import http.client
-    from urllib.parse import urlsplit
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
-                                      source_address=(source, 0))
-    try:
-        conn.request("GET", parts.path + ("?" + parts.query if parts.query else ""))
-        response = conn.getresponse()
-        body = response.read()
-        if response.status >= 300:
-            raise OSError(f"GET {url}: HTTP {response.status}")
-        return body
-    finally:
-        conn.close()
-
-
-def wait_for(predicate: Any, timeout: float, what: str) -> Any:
-    """Call ``predicate`` until it returns something truthy (exceptions count as no)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception as exc:  # noqa: BLE001 - a process starting refuses connections
-            value, last = None, exc
-        if value:
-            return value
-        gevent.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last!r})")
-
-
-class ProcessOutput:
-    """Lines a child writes to one pipe, read by a greenlet and kept for tests."""
-
-    def __init__(self, pipe: Any, limit: int = 20000) -> None:
-        self.lines: collections.deque[str] = collections.deque(maxlen=limit)
-        self._reader = gevent.spawn(self._read, pipe)
-
-    def _read(self, pipe: Any) -> None:
-        for raw in pipe:
-            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-        pipe.close()
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def count(self, pattern: str) -> int:
-        """How many lines match the regular expression ``pattern``."""
-        found = re.compile(pattern)
-        return sum(1 for line in list(self.lines) if found.search(line))
-
-    def join(self, timeout: float = 5.0) -> None:
-        self._reader.join(timeout)
-
-
-def stop_process(proc: Any, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
-    """Signal a process we started (by its PID), then kill it if it does not end."""
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 class ServerProcess:
@@ -290,142 +209,6 @@ class GunicornWorkers:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-class Nginx:
-    """Debian's nginx in front of ``ports``: round-robin, or pinned by client address."""
-
-    def __init__(self, ports: Iterable[int], affinity: bool = False) -> None:
-        if not os.path.exists(NGINX):
-            raise RuntimeError(f"{NGINX} is missing (Debian package nginx)")
-        self.upstreams = list(ports)
-        self.affinity = affinity
-        self.dir = tempfile.mkdtemp(prefix="geventsio-nginx-")
-        self.proc: Any = None
-        self.port = 0
-        for _ in range(5):  # a free port may be taken before nginx binds it: try another
-            if self._start(free_port()):
-                return
-        self.stop()
-        raise RuntimeError(f"nginx did not start:\n{self.error_log()}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return int(self.proc.pid)
-
-    def _start(self, port: int) -> bool:
-        self.port = port
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as fh:
-            fh.write(nginx_config(port, self.upstreams, self.affinity, self.dir))
-        self.proc = subprocess.Popen(
-            [NGINX, "-p", self.dir + "/", "-c", conf, "-e", os.path.join(self.dir, "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for(lambda: self.proc.poll() is not None or _accepts(port), 15,
-                     f"nginx on port {port}")
-        except AssertionError:
-            stop_process(self.proc)
-            return False
-        return self.proc.poll() is None
-
-    def error_log(self) -> str:
-        try:
-            with open(os.path.join(self.dir, "error.log")) as fh:
-                return fh.read()
-        except OSError:
-            return ""
-
-    def access_log(self) -> list[dict[str, str]]:
-        """Every logged request: method, uri, status, upstream (``host:port``)."""
-        try:
-            with open(os.path.join(self.dir, "access.log")) as fh:
-                lines = fh.read().splitlines()
-        except OSError:
-            return []
-        keys = ("method", "uri", "status", "upstream", "client")
-        return [dict(zip(keys, line.split(" "))) for line in lines]
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> "Nginx":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-
-def _accepts(port: int) -> bool:
-    import socket
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def nginx_config(port: int, upstreams: list[int], affinity: bool, prefix: str) -> str:
-    """The whole nginx.conf: one foreground process, everything under ``prefix``, and
-    :func:`proxy_config` inside ``http``."""
-    temp = "\n".join(f"    {kind}_temp_path {prefix}/{kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    proxy = "".join(f"    {line}\n" if line else "\n"
-                    for line in proxy_config(port, upstreams, affinity).splitlines())
-    return f"""daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{
-    worker_connections 8192;
-}}
-http {{
-    log_format cluster '$request_method $uri $status $upstream_addr $remote_addr';
-    access_log {prefix}/access.log cluster;
-{temp}
-{proxy}}}
-"""
-
-
-def proxy_config(port: int, upstreams: list[int], affinity: bool = False,
-                 host: str = "127.0.0.1") -> str:
-    """What goes in nginx's ``http`` context to serve geventsio processes on ``upstreams``
-    (docs/deployment.md shows it, for ports 8001-8003, and a test holds it to this)."""
-    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
-    balance = "    hash $remote_addr consistent;  # affinity: one client address, one process\n"
-    return f"""map $http_upgrade $connection_upgrade {{
-    default upgrade;
-    ''      close;
-}}
-
-upstream geventsio {{
-{balance if affinity else ""}{servers}
-}}
-
-server {{
-    listen {host}:{port};
-    location / {{
-        proxy_pass http://geventsio;
-        proxy_http_version 1.1;
-        proxy_set_header Upgrade $http_upgrade;
-        proxy_set_header Connection $connection_upgrade;
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_buffering off;
-        proxy_request_buffering off;
-        proxy_read_timeout 1h;
-        proxy_send_timeout 1h;
-    }}
-}}
-"""
 
 
 def redis_keys(redis_server: Any) -> list[str]:

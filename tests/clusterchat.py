@@ -83,7 +83,13 @@ class PageMember:
         return str(self.socket.state()["transport"])
 
     def leave(self) -> None:
-        self.socket.disconnect()
+        """End the whole connection (``socket.disconnect()``: a namespace's disconnect
+        would leave only ``/chat``). The page stays open, so that the client's goodbye
+        request is not cut short, until :meth:`close`."""
+        self.page.eval("(a) => { T.sockets[a].nsp.socket.disconnect(); return true; }",
+                       self.name)
+
+    def close(self) -> None:
         self.page.close()
 
 

@@ -48,23 +48,28 @@ def start(topology: str, redis_server: Any) -> Any:
 @pytest.mark.parametrize("topology", ["one process", "three processes", "gunicorn -w 4"])
 def test_chat_in_rooms_through_nginx(topology, node, chromium, redis_server):
     servers = start(topology, redis_server)
+    pages: list[PageMember] = []
     try:
         with Nginx(servers.ports) as nginx:
-            run_chat(servers, nginx, node, chromium)
+            run_chat(servers, nginx, node, chromium, pages)
     except BaseException:
         print(servers.logs()[-20000:])
         raise
     finally:
+        for page in pages:
+            page.close()
         servers.stop()
 
 
-def run_chat(servers: Any, nginx: Nginx, node: Any, chromium: Chromium) -> None:
+def run_chat(servers: Any, nginx: Nginx, node: Any, chromium: Chromium,
+             pages: list[PageMember]) -> None:
     members: list[Any] = []
     for n in range(3):
         for transport in NODE_TRANSPORTS:
             members.append(NodeMember(node, f"n{n}-{transport}", nginx.url, transport))
     for transport in BROWSER_TRANSPORTS:
-        members.append(PageMember(chromium, f"b-{transport}", nginx.url, transport))
+        pages.append(PageMember(chromium, f"b-{transport}", nginx.url, transport))
+        members.append(pages[-1])
     for member in members:  # the transport really used: no fallback made it pass
         assert member.transport_now() == member.transport, member.name
 

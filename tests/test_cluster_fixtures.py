@@ -13,8 +13,9 @@ from collections import Counter
 
 import pytest
 
-from .cluster import GunicornWorkers, Nginx, ServerProcesses, http_get, proxy_config
+from .cluster import GunicornWorkers, Nginx, ServerProcesses, http_get
 from .conftest import ROOT, wait_until
+from .nginxproxy import proxy_config
 from .nodeclient import NodeSocket
 
 

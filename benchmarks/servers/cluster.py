@@ -4,7 +4,7 @@ Run as ``python benchmarks/servers/cluster.py PORT``; ``BENCH_WORKERS`` (default
 processes of ``geventsio_app.py`` share a ``redis-server`` of their own as message queue,
 and nginx listens on 127.0.0.1:``PORT`` in front of them: round-robin with no affinity, or
 with ``BENCH_AFFINITY=1`` pinned by client address (``hash $remote_addr consistent``). The
-nginx config is the one the end-to-end tests prove (``tests/cluster.py``, shown in
+nginx config is the one the end-to-end tests prove (``tests/nginxproxy.py``, shown in
 docs/deployment.md). ``BENCH_QUEUE=0``: the workers get no queue and no Redis runs (one
 worker behind nginx: what the proxy alone costs). The one-process column next to them is
 ``geventsio_app.py`` alone.
@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
 
-from tests.cluster import NGINX, nginx_config  # noqa: E402
+from tests.nginxproxy import NGINX, nginx_config  # noqa: E402
 from tests.redisserver import RedisServer, free_port  # noqa: E402
 
 APP = os.path.join(HERE, "geventsio_app.py")
