@@ -71,8 +71,10 @@ class StreamingHTTPTransport(HeldTransport):
         """Streaming transports name no callback index."""
         return 0
 
-    #: POSTs carry a raw payload, as xhr-polling's.
-    decode_post = staticmethod(decode_text_body)
+    @staticmethod
+    def decode_post(body: bytes) -> str:
+        """POSTs carry a raw payload, as xhr-polling's (raises ProtocolError)."""
+        return decode_text_body(body)
 
     @classmethod
     def prelude(cls) -> str:
@@ -108,6 +110,12 @@ class StreamingHTTPTransport(HeldTransport):
     def encode_end(cls, texts: list[str]) -> bytes:
         """The chunks carrying ``texts``, then the epilogue and the last chunk."""
         return cls.encode_write(texts) + http_chunk(cls.epilogue().encode("utf-8")) + LAST_CHUNK
+
+    @classmethod
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
+        """``payload`` (``7:::1+0`` or a farewell) as a whole body, or, once the head and
+        prelude are out, as the chunks that end the response."""
+        return cls.encode_end([payload]) if opened else cls.whole_body(payload)
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:

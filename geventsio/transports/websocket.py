@@ -112,6 +112,13 @@ class WebSocketTransport(HeldTransport):
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
 
+    @classmethod
+    def ended_answer(cls, payload: str, index: int, opened: bool = True) -> bytes:
+        """``payload`` (``7:::1+0``) as a text frame, then a normal close frame: written
+        after the ``101``, as the reference does, since a refusal before the upgrade is
+        not something the client reports."""
+        return encode_text_frames([payload]) + close_frame(1000)
+
     def run(self) -> None:
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
