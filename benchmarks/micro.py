@@ -86,7 +86,7 @@ def main() -> None:
           f"{per_call(lambda: EventPacket('echo', (1.5,))):6.2f}")
     namespace = session.namespaces[""]
     print(f"  namespace._handle (dispatch + handler + emit) "
-          f"{per_call(lambda: (namespace._handle(packet), outbox.take_all())):6.2f}")
+          f"{per_call(lambda: (namespace.session_packet(packet), outbox.take_all())):6.2f}")
     print(f"  namespace.emit (encode + queue)               "
           f"{per_call(lambda: (namespace.emit('echo', 1.5), outbox.take_all())):6.2f}")
 

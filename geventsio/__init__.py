@@ -4,6 +4,8 @@ Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
 :func:`socketio_manage`) and handle each endpoint with a :class:`BaseNamespace` subclass.
 """
 
+from .core.storage import ClientStore, MemoryStore
+from .emitter import Emitter
 from .exceptions import (
     AckTimeout,
     ConfigurationError,
@@ -14,6 +16,7 @@ from .exceptions import (
     LimitExceeded,
     ProtocolError,
 )
+from .mixins import BroadcastMixin, RoomsMixin
 from .namespace import BaseNamespace
 from .server import SocketIOServer, socketio_manage
 
@@ -23,6 +26,11 @@ __all__ = [
     "SocketIOServer",
     "socketio_manage",
     "BaseNamespace",
+    "RoomsMixin",
+    "BroadcastMixin",
+    "Emitter",
+    "ClientStore",
+    "MemoryStore",
     "GeventSIOError",
     "ProtocolError",
     "InvalidStateError",

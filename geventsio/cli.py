@@ -29,7 +29,7 @@ __all__ = ["main", "load", "server_options", "convert", "parse_namespaces", "Imp
 log = logging.getLogger("geventsio.cli")
 
 #: Parameters of SocketIOServer that are not options of the command line.
-NOT_OPTIONS = {"self", "listener", "application", "namespaces", "kwargs"}
+NOT_OPTIONS = {"self", "listener", "application", "namespaces", "store", "kwargs"}
 #: Options whose value is a comma-separated list.
 LIST_OPTIONS = {"transports", "origins"}
 #: Options whose value is an import path of a callable.

@@ -1,7 +1,7 @@
 """``BaseNamespace``: the class applications subclass to handle one endpoint.
 
 One instance exists per client per namespace. Incoming packets are turned into calls in
-one place (:meth:`BaseNamespace._handle`): ``message`` -> ``recv_message(data)``, ``json``
+one place (:meth:`BaseNamespace.session_packet`): ``message`` -> ``recv_message(data)``, ``json``
 -> ``recv_json(data)``, event ``my event`` -> ``on_my_event(*args)``. The return value of
 the call becomes the data of the ack when the client asked for one. Event names are
 validated before any method is looked up, handler arities are checked once per class, and
@@ -11,10 +11,8 @@ session.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
-import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
@@ -22,7 +20,7 @@ from gevent.pool import Group
 
 from .core.acks import NO_ACK, AckRegistry
 from .core.loglimit import first_traceback
-from .core.signatures import MANY, positional_range
+from .core.signatures import MANY, handler_arity
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
 from .namespacecompat import NamespaceNames
@@ -236,7 +234,7 @@ class BaseNamespace(NamespaceNames):
             return
         if not silent:
             self.socket.put(encode_packet(DisconnectPacket(self.ns_name)))
-        self._end("server disconnect")
+        self.session_ended("server disconnect")
 
     def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Run ``fn(*args, **kwargs)`` in a greenlet killed when this namespace ends."""
@@ -244,8 +242,8 @@ class BaseNamespace(NamespaceNames):
             self._greenlets = Group()
         return self._greenlets.spawn(self._decorated(fn), *args, **kwargs)
 
-    # -- dispatch (called by the session) -----------------------------------------------
-    def _handle(self, packet: Any) -> Any:
+    # -- the session's side (core.hosting.HostedNamespace); not for overriding -------
+    def session_packet(self, packet: Any) -> Any:
         """Call the method a packet names; returns its result or NO_ACK on failure."""
         if self.socket.json_loads is not None:
             packet = self._reread(packet)
@@ -264,7 +262,7 @@ class BaseNamespace(NamespaceNames):
 
     def _legacy_dispatch(self, packet: Any) -> Any:
         """gevent-socketio's path, for classes overriding process_packet/process_event."""
-        from .packet import to_dict
+        from .protocol.dicts import to_dict
 
         try:
             return self.process_packet(to_dict(packet))
@@ -298,7 +296,7 @@ class BaseNamespace(NamespaceNames):
         if method is None or not callable(method):
             self.error("no_such_method", f'The method "{method_name}" was not found')
             return NO_ACK
-        low, high, wants_packet = _arity(type(self), method_name, method)
+        low, high, wants_packet = handler_arity(type(self), method_name, method)
         if wants_packet and packet is not None:  # gevent-socketio: def on_x(self, packet)
             args = (packet if isinstance(packet, dict) else _as_dict(packet),)
         elif not low <= len(args) <= high:
@@ -318,7 +316,8 @@ class BaseNamespace(NamespaceNames):
             self.error("handler_error", f'the server failed to handle "{what}"')
             return NO_ACK
 
-    def _connected(self) -> None:
+    def session_joined(self) -> None:
+        """The client joined: ``recv_connect`` (if the ACL allows it)."""
         if not self.is_method_allowed("recv_connect"):
             return
         try:
@@ -327,7 +326,8 @@ class BaseNamespace(NamespaceNames):
             log.exception("%r: recv_connect raised", self)
             self.error("handler_error", "the server failed to handle the connection")
 
-    def _authorized(self, handshake: dict[str, Any]) -> bool:
+    def session_admits(self, handshake: dict[str, Any]) -> bool:
+        """``authorize(handshake)``; False if it raised."""
         try:
             return bool(self.authorize(handshake))
         except Exception:
@@ -349,10 +349,11 @@ class BaseNamespace(NamespaceNames):
             timeout = config.ack_timeout
         return self._acks.register(callback, timeout, on_timeout, event)
 
-    def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
+    def session_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
+        """Run the callback waiting for ack ``ack_id``."""
         self._acks.resolve(ack_id, args)
 
-    def _end(self, reason: str) -> None:
+    def session_ended(self, reason: str) -> None:
         """The namespace is over: notify, forget, kill its greenlets. Idempotent."""
         if self._ended:
             return
@@ -363,9 +364,10 @@ class BaseNamespace(NamespaceNames):
         except Exception:
             log.exception("%r: recv_disconnect raised", self)
         self._acks.drop_all()
-        self._discard()
+        self.session_refused()
 
-    def _discard(self) -> None:
+    def session_refused(self) -> None:
+        """Kill the greenlets this instance spawned (it was refused, or it ended)."""
         if self._greenlets is None:
             return
         current = gevent.getcurrent()
@@ -374,36 +376,7 @@ class BaseNamespace(NamespaceNames):
                 greenlet.kill(block=False)
 
 
-#: class -> {method name -> arity}; weak, so classes built at run time can go away.
-_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int, bool]]]" = (
-    weakref.WeakKeyDictionary())
-
-
 def _as_dict(packet: Any) -> dict[str, Any]:
-    from .packet import to_dict
+    from .protocol.dicts import to_dict
 
     return to_dict(packet)
-
-
-def _arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, bool]:
-    """(least, most) positional arguments ``method`` takes, and whether its one
-    parameter is named ``packet`` (gevent-socketio's "give me the packet dict");
-    computed once per class."""
-    per_class = _ARITY_CACHE.get(cls)
-    if per_class is None:
-        per_class = _ARITY_CACHE[cls] = {}
-    found = per_class.get(name)
-    if found is None:
-        found = per_class[name] = _positional_range(method)
-    return found
-
-
-def _positional_range(fn: Callable[..., Any]) -> tuple[int, int, bool]:
-    """:func:`~geventsio.core.signatures.positional_range`, and whether the one parameter is
-    named ``packet`` (gevent-socketio's "give me the packet dict")."""
-    low, high = positional_range(fn)
-    try:
-        wants_packet = list(inspect.signature(fn).parameters) == ["packet"]
-    except (TypeError, ValueError):
-        wants_packet = False
-    return low, high, wants_packet

@@ -111,7 +111,7 @@ class NamespaceNames:
         if kind == "error":
             return self.call_method_with_acl("recv_error", packet)
         if kind == "ack" and isinstance(packet.get("ackId"), int):
-            self._on_ack(packet["ackId"], tuple(packet.get("args", ())))
+            self.session_ack(packet["ackId"], tuple(packet.get("args", ())))
         return None
 
     def process_event(self, packet: dict[str, Any]) -> Any:
@@ -139,8 +139,9 @@ class NamespaceNames:
         return None if result is NO_ACK else result
 
     # -- used by BaseNamespace -------------------------------------------------------------
-    def _client_error(self, packet: Any) -> None:
-        from .packet import to_dict
+    def session_error(self, packet: Any) -> None:
+        """A client's error packet: gevent-socketio's ``recv_error(packet_dict)``."""
+        from .protocol.dicts import to_dict
 
         self.call_method_with_acl("recv_error", to_dict(packet))
 
@@ -175,7 +176,7 @@ class NamespaceNames:
               packet: Any = None) -> Any:
         raise NotImplementedError
 
-    def _on_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
+    def session_ack(self, ack_id: int, args: tuple[Any, ...]) -> None:
         raise NotImplementedError
 
     def error(self, error_name: str, error_message: str, msg_id: int | None = None,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core.origins import OriginAllowList
 from .http.flashpolicy import PolicyServer, policy_document
-from .http.origins import OriginAllowList
 
 __all__ = ["FlashPolicyServer"]
 

@@ -9,21 +9,22 @@ call :func:`socketio_manage` for Socket.IO requests and name the namespaces ther
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
-from .core.config import DEFAULT_POLICY_PORT, ServerConfig
+from .core.config import DEFAULT_POLICY_PORT, MAX_HEADER_BYTES, MAX_HEADERS, ServerConfig
 from .core.manager import Manager
 from .core.metrics import MetricsPage
-from .core.options import open_log, split_options
+from .core.options import LegacyOptions, open_log, split_options
 from .core.session import Session
 from .core.sessioncompat import ErrorHandler
+from .core.storage import ClientStore
 from .emitter import Emitter
 from .exceptions import ConfigurationError
 from .http.flashpolicy import PolicyServer, policy_document
 from .http.handler import SocketIOHandler
-from .http.headers import MAX_HEADER_BYTES, MAX_HEADERS
 from .http.static import ClientFiles
 from .namespace import BaseNamespace
 from .socketsview import SocketsView
@@ -42,6 +43,26 @@ def _check_namespaces(namespaces: Mapping[str, type]) -> dict[str, type]:
             raise ConfigurationError(f"namespace {endpoint!r} must be a BaseNamespace subclass")
         checked[endpoint] = cls
     return checked
+
+
+#: The fields of ServerConfig: the options of SocketIOServer that go into its config.
+CONFIG_FIELDS = frozenset(f.name for f in fields(ServerConfig) if f.init)
+#: The options of SocketIOServer that are not in its config (the CLI reads the same).
+NOT_CONFIG = frozenset({"listener", "application", "namespaces", "message_queue", "store"})
+
+
+def config_from(parameters: Mapping[str, Any], legacy: LegacyOptions) -> ServerConfig:
+    """The ServerConfig of ``SocketIOServer``'s keyword options, with gevent-socketio's
+    ``namespace=`` and ``policy_listener=`` (in ``legacy``) applied."""
+    options = {name: value for name, value in parameters.items() if name in CONFIG_FIELDS}
+    if legacy.resource is not None:  # gevent-socketio's namespace='socket.io'
+        options["resource"] = legacy.resource
+    if legacy.policy_listener is not None:
+        options["policy_host"], options["policy_port"] = legacy.policy_listener
+        if options["policy_server"] is None:  # gevent-socketio served the policy by default
+            options["policy_server"] = True
+    options["policy_server"] = bool(options["policy_server"])
+    return ServerConfig.from_options(**options)
 
 
 def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -63,73 +84,33 @@ class SocketIOServer(WSGIServer):
     handler_class = SocketIOHandler
 
     def __init__(
-        self,
-        listener: Any,
-        application: Callable[..., Any] | None = None,
-        resource: str = "socket.io",
-        namespaces: Mapping[str, type] | None = None,
-        transports: Sequence[str] | None = None,
-        heartbeat_interval: float = 25,
-        heartbeat_timeout: float = 60,
-        close_timeout: float = 60,
-        polling_duration: float = 20,
-        origins: str | Sequence[str] = "*:*",
+        self, listener: Any, application: Callable[..., Any] | None = None,
+        resource: str = "socket.io", namespaces: Mapping[str, type] | None = None,
+        transports: Sequence[str] | None = None, heartbeat_interval: float = 25,
+        heartbeat_timeout: float = 60, close_timeout: float = 60,
+        polling_duration: float = 20, origins: str | Sequence[str] = "*:*",
         authorization: Callable[[dict[str, Any]], bool] | None = None,
-        policy_server: bool | None = None,
-        policy_port: int = DEFAULT_POLICY_PORT,
-        message_queue: str | None = None,
-        max_body_size: int = 1_000_000,
-        max_queue: int = 10_000,
-        max_buffer_bytes: int = 4 * 1024 * 1024,
-        max_total_buffer_bytes: int = 256 * 1024 * 1024,
-        max_rooms_per_client: int = 1000,
-        max_room_name_length: int = 256,
-        max_store_keys: int = 1000,
-        max_store_bytes: int = 1024 * 1024,
-        max_pending_acks: int = 1000,
-        max_sessions: int = 50_000,
-        max_handshakes_per_address: float | None = None,
-        metrics_path: str | None = None,
-        request_head_timeout: float = 30.0,
-        keepalive_timeout: float = 30.0,
-        request_body_timeout: float = 30.0,
-        max_header_bytes: int = MAX_HEADER_BYTES,
-        max_headers: int = MAX_HEADERS,
-        ack_timeout: float = 60.0,
-        client_dir: str | None = None,
-        **kwargs: Any,
+        policy_server: bool | None = None, policy_port: int = DEFAULT_POLICY_PORT,
+        message_queue: str | None = None, max_body_size: int = 1_000_000,
+        max_queue: int = 10_000, max_buffer_bytes: int = 4 * 1024 * 1024,
+        max_total_buffer_bytes: int = 256 * 1024 * 1024, max_rooms_per_client: int = 1000,
+        max_room_name_length: int = 256, max_store_keys: int = 1000,
+        max_store_bytes: int = 1024 * 1024, max_pending_acks: int = 1000,
+        max_sessions: int = 50_000, max_handshakes_per_address: float | None = None,
+        metrics_path: str | None = None, request_head_timeout: float = 30.0,
+        keepalive_timeout: float = 30.0, request_body_timeout: float = 30.0,
+        max_header_bytes: int = MAX_HEADER_BYTES, max_headers: int = MAX_HEADERS,
+        ack_timeout: float = 60.0, client_dir: str | None = None,
+        store: ClientStore | None = None, **kwargs: Any,
     ) -> None:
+        parameters = dict(locals())  # first: every option as given, nothing else yet
         if message_queue is not None:
             raise ConfigurationError("message_queue= is not available in this release")
         legacy = split_options(kwargs)
-        if legacy.resource is not None:  # gevent-socketio's namespace='socket.io'
-            resource = legacy.resource
-        policy_host = None
-        if legacy.policy_listener is not None:
-            policy_host, policy_port = legacy.policy_listener
-            if policy_server is None:  # gevent-socketio served the policy by default
-                policy_server = True
-        self.config = ServerConfig.from_options(
-            transports=transports, resource=resource,
-            heartbeat_interval=heartbeat_interval, heartbeat_timeout=heartbeat_timeout,
-            close_timeout=close_timeout, polling_duration=polling_duration,
-            origins=origins, authorization=authorization, max_body_size=max_body_size,
-            max_queue=max_queue, max_buffer_bytes=max_buffer_bytes,
-            max_total_buffer_bytes=max_total_buffer_bytes,
-            max_rooms_per_client=max_rooms_per_client,
-            max_room_name_length=max_room_name_length, max_store_keys=max_store_keys,
-            max_store_bytes=max_store_bytes, max_pending_acks=max_pending_acks,
-            max_sessions=max_sessions, max_handshakes_per_address=max_handshakes_per_address,
-            metrics_path=metrics_path,
-            request_head_timeout=request_head_timeout, keepalive_timeout=keepalive_timeout,
-            request_body_timeout=request_body_timeout,
-            max_header_bytes=max_header_bytes, max_headers=max_headers,
-            ack_timeout=ack_timeout, client_dir=client_dir,
-            policy_server=bool(policy_server), policy_port=policy_port,
-            policy_host=policy_host,
-        )
+        self.config = config_from(parameters, legacy)
         checked = _check_namespaces(namespaces) if namespaces is not None else None
-        self.manager = Manager(self.config, checked, default_namespace=BaseNamespace)
+        self.manager = Manager(self.config, checked, store=store,
+                               default_namespace=BaseNamespace)
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
         self.client_files = ClientFiles.for_config(self.config)

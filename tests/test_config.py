@@ -56,3 +56,23 @@ def test_defaults_follow_the_reference_server():
 
 def test_resource_slashes_are_trimmed():
     assert ServerConfig(resource="/api/rt/").resource == "api/rt"
+
+
+def test_every_server_option_reaches_the_config_or_is_named_as_not_config():
+    import inspect
+
+    from geventsio.server import CONFIG_FIELDS, NOT_CONFIG
+
+    parameters = inspect.signature(SocketIOServer.__init__).parameters
+    options = {name for name, p in parameters.items()
+               if name != "self" and p.kind is not p.VAR_KEYWORD}
+    assert options - NOT_CONFIG <= CONFIG_FIELDS, options - NOT_CONFIG - CONFIG_FIELDS
+    assert NOT_CONFIG <= options
+
+
+def test_options_given_arrive_in_the_config():
+    server = SocketIOServer(("127.0.0.1", 0), heartbeat_interval=3, close_timeout=40,
+                            max_store_keys=7, ack_timeout=9, client_dir=None, log=None)
+    config = server.config
+    assert (config.heartbeat_interval, config.close_timeout) == (3, 40)
+    assert (config.max_store_keys, config.ack_timeout) == (7, 9)

@@ -48,7 +48,8 @@ def test_the_committed_figures_are_what_the_script_draws(tmp_path):
     shutil.copy(os.path.join(DOCS, "images", "figures.py"), script)
     subprocess.run([sys.executable, str(script)], check=True, timeout=60)
     drawn = sorted(p.name for p in tmp_path.glob("*.svg"))
-    assert drawn == ["packet-flow.svg", "reconnect-backoff.svg", "transports-timeline.svg"]
+    assert drawn == ["layers.svg", "packet-flow.svg", "reconnect-backoff.svg",
+                     "transports-timeline.svg"]
     for name in drawn:
         with open(os.path.join(DOCS, "images", name), encoding="utf-8") as fh:
             assert (tmp_path / name).read_text(encoding="utf-8") == fh.read(), name

@@ -8,7 +8,7 @@ import pytest
 
 from geventsio import SocketIOServer
 from geventsio.http.flashpolicy import POLICY_REQUEST, policy_document
-from geventsio.http.origins import OriginAllowList
+from geventsio.core.origins import OriginAllowList
 
 from .rawclient import handshake
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from geventsio import ConfigurationError
-from geventsio.http.origins import OriginAllowList, parse_origin
+from geventsio.core.origins import OriginAllowList, parse_origin
 
 from .conftest import ROOT
 from .nodeclient import NodeDriver, NodeSocket

@@ -14,6 +14,8 @@ import gevent
 import pytest
 
 from . import test_node_client
+from geventsio.core.storage import MemoryStore
+
 from .conftest import wait_until
 from .nodeclient import NodeSocket
 
@@ -226,3 +228,33 @@ def test_reserved_event_never_reaches_recv_disconnect(live, trio):
     assert bob.wait_event("shout") == ["alive"]
     assert live.recorder.find("disconnect", sid=alice.sid) == []
     assert alice.sid in live.manager.sessions
+
+
+class JournalStore(MemoryStore):
+    """An application's own store: a memory store that also keeps a journal of calls."""
+
+    def __init__(self) -> None:
+        super().__init__(max_keys=100, max_bytes=1 << 16)
+        self.journal: list[tuple[str, str, str]] = []
+
+    def set(self, sid: str, key: str, value: object) -> None:
+        self.journal.append(("set", sid, key))
+        super().set(sid, key, value)
+
+    def drop(self, sid: str) -> None:
+        self.journal.append(("drop", sid, ""))
+        super().drop(sid)
+
+
+def test_the_store_option_puts_the_apps_store_behind_set_and_get(node, make_server):
+    store = JournalStore()
+    server = make_server(store=store, heartbeat_interval=0.5, heartbeat_timeout=3,
+                         close_timeout=3, polling_duration=2)
+    assert server.manager.store is store
+    sock = connect(node, server, "websocket")
+    call(sock, "store_set", "nick", "alice")
+    assert call(sock, "store_get", "nick") == ["alice", True]
+    assert ("set", sock.sid, "nick") in store.journal
+    sock.disconnect()
+    wait_until(lambda: ("drop", sock.sid, "") in store.journal)
+    assert not store.has(sock.sid, "nick")

@@ -152,7 +152,43 @@ def reconnect() -> str:
     return svg(940, 150, body, "Reconnection backoff")
 
 
-FIGURES = {"packet-flow.svg": packet_flow, "transports-timeline.svg": timelines,
+def layers() -> str:
+    """The package's layers, top to bottom; each imports only those below it."""
+    bands = [
+        ("entry points", "server.py  gunicorn.py  cli.py  paste.py  sdjango.py  testing.py",
+         "start serving, under gevent, gunicorn, PasteDeploy, Django, the command line"),
+        ("application API", "namespace.py  emitter.py  mixins.py  socketsview.py  client/",
+         "what apps subclass and call: BaseNamespace, server.of(ns), the mixins"),
+        ("http/", "handler.py  responses.py  headers.py  cors.py  static.py  flashpolicy.py",
+         "routes a request: handshake, transport, static file, or the WSGI app"),
+        ("transports/", "websocket.py  polling.py  jsonp.py  streaming.py  base.py",
+         "move one session's packets over one kind of connection"),
+        ("core/", "session.py  inbound.py  hosting.py  manager.py  outbox.py  rooms.py  "
+         "storage.py  acks.py  timers.py  config.py", "sessions and what they share in "
+         "one process; the one targeting function"),
+        ("protocol/", "codec.py  packets.py  payload.py  handshake.py  frames.py  dicts.py",
+         "pure: text and bytes in, packet objects out (no I/O, strict mypy)"),
+    ]
+    body, top, height, gap = [], 50, 62, 10
+    body.append(text(20, 30, "geventsio's layers: each imports only the layers below it "
+                     "(tests/test_layers.py)", 14, anchor="start", weight="bold"))
+    for i, (name, modules, job) in enumerate(bands):
+        y = top + i * (height + gap)
+        body.append(f"<rect x='20' y='{y}' width='860' height='{height}' rx='8' "
+                     f"fill='{PAPER}' stroke='{ACCENT}' stroke-width='1.5'/>")
+        body.append(text(36, y + 24, name, 14, anchor="start", weight="bold"))
+        body.append(text(200, y + 24, modules, 11, anchor="start", mono=True))
+        body.append(text(200, y + 46, job, 12, anchor="start", color=SOFT))
+        if i:
+            body += arrow(900, y - gap - height / 2, 900, y + height / 2)
+    bottom = top + len(bands) * (height + gap)
+    body.append(text(20, bottom + 12, "exceptions.py (ProtocolError, ...) is shared by "
+                     "every layer and imports nothing of the package.", 12,
+                     anchor="start", color=SOFT))
+    return svg(930, bottom + 30, body, "The layers of the geventsio package")
+
+
+FIGURES = {"packet-flow.svg": packet_flow, "layers.svg": layers, "transports-timeline.svg": timelines,
            "reconnect-backoff.svg": reconnect}
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import collections
 import enum
 import logging
-import urllib.error
-import urllib.request
 from typing import Any, Callable, Iterable
 
 import gevent
@@ -38,7 +36,13 @@ from ..protocol import (
 )
 from .errors import ConnectFailed, NotConnected
 from .namespace import ClientNamespace
-from .transports import TRANSPORTS, ClientTransport, TransportClosed, session_url
+from .transports import (
+    TRANSPORTS,
+    ClientTransport,
+    TransportClosed,
+    fetch_handshake,
+    session_url,
+)
 
 __all__ = ["Client", "State"]
 
@@ -239,16 +243,8 @@ class Client:
         self.state = State.CONNECTED
 
     def _handshake(self, timeout: float) -> ClientTransport:
-        url = session_url(self.url, self.resource, "", self.query)
-        request = urllib.request.Request(url, headers=self.headers)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                body = response.read().decode("utf-8")
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise ConnectFailed(f"handshake refused: HTTP {exc.code}", exc.code) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConnectFailed(f"handshake failed: {exc}") from exc
+        body = fetch_handshake(session_url(self.url, self.resource, "", self.query),
+                               self.headers, timeout)
         try:
             sid, heartbeat, close, offered = parse_handshake(body)
         except ProtocolError as exc:

@@ -30,12 +30,25 @@ from ..exceptions import ProtocolError
 from ..protocol import decode_payload, encode_payload, json_dumps, json_loads
 from .errors import ClientError, ConnectFailed
 
-__all__ = ["TransportClosed", "ClientTransport", "WebsocketTransport",
+__all__ = ["fetch_handshake", "TransportClosed", "ClientTransport", "WebsocketTransport",
            "XhrPollingTransport", "JsonpPollingTransport", "TRANSPORTS", "session_url"]
 
 
 class TransportClosed(ClientError):
     """The transport ended; the client then reconnects (or reports the disconnect)."""
+
+
+def fetch_handshake(url: str, headers: dict[str, str] | None, timeout: float) -> str:
+    """The body of the handshake at ``url``; ConnectFailed saying why there is none."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return str(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise ConnectFailed(f"handshake refused: HTTP {exc.code}", exc.code) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConnectFailed(f"handshake failed: {exc}") from exc
 
 
 def session_url(base: str, resource: str, tail: str, query: dict[str, str] | None) -> str:

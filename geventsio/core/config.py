@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..exceptions import ConfigurationError
-from ..http.headers import MAX_HEADER_BYTES, MAX_HEADERS
-from ..http.origins import OriginAllowList
+from .origins import OriginAllowList
 
-__all__ = ["ServerConfig", "ALL_TRANSPORTS"]
+#: The defaults of the ``max_header_bytes`` and ``max_headers`` server options: the
+#: header block's size (every line with its line end, the blank line ending the block
+#: included, the request line not) and its number of lines (431 beyond either).
+#: 16 KiB is node's default; nginx allows a little more.
+MAX_HEADER_BYTES = 16384
+MAX_HEADERS = 100
+
+__all__ = ["ServerConfig", "ALL_TRANSPORTS", "MAX_HEADER_BYTES", "MAX_HEADERS"]
 
 #: Longest timer the JS clients can arm (setTimeout takes at most 2**31 - 1 ms).
 _MAX_SECONDS = 2_000_000
@@ -37,7 +43,7 @@ class ServerConfig:
     heartbeat_timeout: float = 60.0
     close_timeout: float = 60.0
     polling_duration: float = 20.0
-    #: ``host:port`` patterns (a string or a tuple of strings); see geventsio.http.origins.
+    #: ``host:port`` patterns (a string or a tuple of strings); see geventsio.core.origins.
     origins: str | tuple[str, ...] = "*:*"
     authorization: Callable[[dict[str, Any]], bool] | None = None
     #: Largest HTTP request body (POST payload) or websocket message accepted.

@@ -19,6 +19,7 @@ from ..exceptions import ProtocolError
 from ..protocol import new_sid
 from .admission import Admission
 from .config import ServerConfig
+from .hosting import NamespaceFactory
 from .metrics import Counters
 from .outbox import Budget
 from .rooms import RoomIndex
@@ -36,7 +37,7 @@ class Manager:
     def __init__(self, config: ServerConfig,
                  namespaces: Mapping[str, type] | None = None,
                  store: ClientStore | None = None,
-                 default_namespace: type | None = None) -> None:
+                 default_namespace: NamespaceFactory | None = None) -> None:
         self.config = config
         self.namespaces: dict[str, type] | None = dict(namespaces) if namespaces else None
         #: The class serving ``''`` for a client when no namespaces name one (the server

@@ -21,23 +21,17 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..exceptions import InvalidStateError, ProtocolError
 from ..protocol import (
-    AckPacket,
     ConnectPacket,
     DisconnectPacket,
-    ErrorPacket,
-    ErrorReason,
-    EventPacket,
     HeartbeatPacket,
-    JsonPacket,
-    MessagePacket,
-    NoopPacket,
     decode_packet,
     decode_payload,
     encode_packet,
     encode_payload,
 )
-from .acks import NO_ACK, ack_args
+from .acks import NO_ACK
 from .fairness import TurnTaker
+from .inbound import join, route
 from .loglimit import LogLimiter
 from .outbox import Outbox
 from .sessioncompat import ErrorHandler, SocketNames
@@ -81,7 +75,7 @@ class Session(SocketNames):
     __slots__ = ("sid", "manager", "config", "handshake", "state", "outbox", "namespaces",
                  "session", "transport", "environ", "namespace_classes", "request",
                  "close_reason", "error_handler", "json_dumps", "json_loads", "_last_seen",
-                 "_dispatching", "_heartbeat_timer", "_close_timer", "_overflowed",
+                 "handling", "_heartbeat_timer", "_close_timer", "_overflowed",
                  "_log_limit", "_counters", "__weakref__")
 
     def __init__(
@@ -111,7 +105,8 @@ class Session(SocketNames):
         self.json_dumps: Callable[[Any], str] | None = None
         self.json_loads: Callable[[str], Any] | None = None
         self._last_seen = time.monotonic()
-        self._dispatching = 0
+        #: How many of this client's handlers are running now (no heartbeat timeout meanwhile).
+        self.handling = 0
         self._overflowed = False  # the outbox overflowed once: the close is on its way
         self._counters = manager.counters
         self._log_limit: LogLimiter | None = None  # made by the first client_log()
@@ -281,120 +276,19 @@ class Session(SocketNames):
             self._counters.protocol_errors += 1
             self.client_log(logging.WARNING, "malformed_packet", "malformed packet %.100r: %s",
                             text, exc)
-            self._report_error("", "malformed_packet", exc.message)
+            self.error("malformed_packet", exc.message, "")
             return
         self.dispatch(packet)
 
     def dispatch(self, packet: Any) -> None:
-        """Route one decoded packet to the namespace it names."""
-        if self.state is SessionState.CLOSED:
-            return
-        handler = _DISPATCH.get(type(packet))
-        if handler is not None:
-            handler(self, packet)
-
-    def _on_disconnect(self, packet: DisconnectPacket) -> None:
-        if packet.endpoint == "":
-            self.close("client disconnect", notify=False)
-            return
-        namespace = self.namespaces.get(packet.endpoint)
-        if namespace is not None:
-            namespace._end("client disconnect")
-
-    def _on_connect(self, packet: ConnectPacket) -> None:
-        if packet.endpoint == "":
-            return  # the default namespace connects with the transport
-        self.connect_namespace(packet.endpoint)
-
-    def _on_data(self, packet: Any) -> None:
-        namespace = self.namespaces.get(packet.endpoint)
-        if namespace is None:
-            self.client_log(logging.WARNING, "not_joined",
-                            "packet for namespace %.100r it has not joined", packet.endpoint)
-            return
-        if packet.id is not None and not packet.data_ack:
-            self.send_packet(AckPacket(packet.id, (), packet.endpoint))
-        self._dispatching += 1
-        try:
-            result = namespace._handle(packet)
-        finally:
-            self._dispatching -= 1
-        if packet.id is not None and packet.data_ack and result is not NO_ACK:
-            self._answer(packet, result)
-
-    def _answer(self, packet: Any, result: Any) -> None:
-        """Send a handler's return value as the data ack the client asked for; a value
-        JSON cannot encode is logged and reported to the client as an ``error`` event."""
-        try:
-            text = encode_packet(AckPacket(packet.id, ack_args(result), packet.endpoint))
-        except (TypeError, ValueError) as exc:
-            self.client_log(logging.WARNING, "unencodable_answer",
-                            "the answer to ack %d on %r cannot be sent: %s", packet.id,
-                            packet.endpoint, exc)
-            self._report_error(packet.endpoint, "handler_error",
-                               "the server could not encode its answer")
-            return
-        self.put(text)
-
-    def _on_ack(self, packet: AckPacket) -> None:
-        namespace = self.namespaces.get(packet.endpoint)
-        if namespace is not None:
-            namespace._on_ack(packet.ack_id, packet.args)
-
-    def _on_error(self, packet: ErrorPacket) -> None:
-        log.info("session %s: client reported error %s on %r", self.sid, packet.reason,
-                 packet.endpoint)
-        namespace = self.namespaces.get(packet.endpoint)
-        if namespace is not None:
-            namespace._client_error(packet)
-
-    def _ignore(self, packet: Any) -> None:
-        pass
-
-    def _report_error(self, endpoint: str, name: str, message: str) -> None:
-        self.error(name, message, endpoint)
+        """Route one decoded packet to the namespace it names (see core.inbound)."""
+        if self.state is not SessionState.CLOSED:
+            route(self, packet)
 
     # -- namespaces --------------------------------------------------------------------
     def connect_namespace(self, endpoint: str) -> None:
-        """Join the client to a namespace: instantiate it, confirm, call ``recv_connect``.
-
-        An unknown namespace, or one whose ``authorize`` refuses, gets ``7::<ns>:2``; one
-        whose constructor (``initialize``) raises gets ``7::<ns>`` and a log line.
-        """
-        if endpoint in self.namespaces:
-            if endpoint:
-                self.send_packet(ConnectPacket(endpoint))
-            return
-        classes = self.namespace_classes or {}
-        cls = classes.get(endpoint)
-        if cls is None and endpoint == "":
-            cls = self.manager.default_namespace
-        if cls is None:
-            self.client_log(logging.WARNING, "unknown_namespace",
-                            "connect to unknown namespace %.100r refused", endpoint)
-            self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
-            return
-        environ = self.environ if self.environ is not None else {"socketio": self}
-        try:
-            namespace = cls(environ, endpoint, request=self.request)
-        except Exception:
-            log.exception("session %s: creating namespace %r failed", self.sid, endpoint)
-            self.send_packet(ErrorPacket(None, None, endpoint))
-            return
-        if not namespace._authorized(self.handshake):
-            log.info("session %s: namespace %r refused by authorize()", self.sid, endpoint)
-            namespace._discard()
-            self.send_packet(ErrorPacket(ErrorReason.UNAUTHORIZED, None, endpoint))
-            return
-        self.namespaces[endpoint] = namespace
-        self.manager.index.add_member(endpoint, self.sid)
-        if endpoint:
-            self.send_packet(ConnectPacket(endpoint))
-        self._dispatching += 1
-        try:
-            namespace._connected()
-        finally:
-            self._dispatching -= 1
+        """Join the client to a namespace (see :func:`geventsio.core.inbound.join`)."""
+        join(self, endpoint)
 
     def forget_namespace(self, endpoint: str) -> None:
         """Remove a namespace instance that has ended (called by the namespace); the
@@ -421,7 +315,7 @@ class Session(SocketNames):
         for endpoint in sorted(self.namespaces, reverse=True):  # '' last
             namespace = self.namespaces.get(endpoint)
             if namespace is not None:
-                namespace._end(reason)
+                namespace.session_ended(reason)
         for endpoint in list(self.namespaces):  # only if a namespace failed to end
             self.forget_namespace(endpoint)
         self.manager.remove(self)
@@ -445,7 +339,7 @@ class Session(SocketNames):
 
     def _on_heartbeat_tick(self) -> None:
         silent_for = time.monotonic() - self._last_seen
-        if silent_for > self.config.heartbeat_timeout and not self._dispatching:
+        if silent_for > self.config.heartbeat_timeout and not self.handling:
             self._stop_timer("_heartbeat_timer")
             log.info("session %s: no heartbeat for %.1fs", self.sid, silent_for)
             self.manager.spawn(self.close, "heartbeat timeout", False)
@@ -459,14 +353,3 @@ class Session(SocketNames):
             setattr(self, name, None)
 
 
-_DISPATCH: dict[type, Callable[[Session, Any], None]] = {
-    DisconnectPacket: Session._on_disconnect,
-    ConnectPacket: Session._on_connect,
-    HeartbeatPacket: Session._ignore,
-    MessagePacket: Session._on_data,
-    JsonPacket: Session._on_data,
-    EventPacket: Session._on_data,
-    AckPacket: Session._on_ack,
-    ErrorPacket: Session._on_error,
-    NoopPacket: Session._ignore,
-}

@@ -112,7 +112,7 @@ class SocketNames:
     def legacy_packet(self, packet: Mapping[str, Any]) -> str:
         """The wire text of a gevent-socketio dict packet (with this session's
         ``json_dumps``, if one was given)."""
-        from ..packet import encode
+        from ..protocol.dicts import encode
 
         return encode(packet, self.json_dumps)
 

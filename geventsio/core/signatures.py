@@ -8,9 +8,10 @@ to call it with the ack's arguments). Both read :func:`positional_range`.
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import Any, Callable
 
-__all__ = ["MANY", "positional_range", "accepts_arguments"]
+__all__ = ["MANY", "positional_range", "accepts_arguments", "handler_arity"]
 
 #: "Any number of arguments" (a ``*args`` parameter).
 MANY = 1 << 30
@@ -48,3 +49,32 @@ def positional_range(fn: Callable[..., Any]) -> tuple[int, int]:
 def accepts_arguments(fn: Callable[..., Any]) -> bool:
     """Whether ``fn`` can take at least one positional argument."""
     return positional_range(fn)[1] > 0
+
+
+#: class -> {method name -> arity}; weak, so classes built at run time can go away.
+_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int, bool]]]" = (
+    weakref.WeakKeyDictionary())
+
+
+def handler_arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, bool]:
+    """(least, most) positional arguments ``method`` takes, and whether its one
+    parameter is named ``packet`` (gevent-socketio's "give me the packet dict");
+    computed once per class."""
+    per_class = _ARITY_CACHE.get(cls)
+    if per_class is None:
+        per_class = _ARITY_CACHE[cls] = {}
+    found = per_class.get(name)
+    if found is None:
+        found = per_class[name] = _handler_range(method)
+    return found
+
+
+def _handler_range(fn: Callable[..., Any]) -> tuple[int, int, bool]:
+    """:func:`positional_range`, and whether the one parameter is
+    named ``packet`` (gevent-socketio's "give me the packet dict")."""
+    low, high = positional_range(fn)
+    try:
+        wants_packet = list(inspect.signature(fn).parameters) == ["packet"]
+    except (TypeError, ValueError):
+        wants_packet = False
+    return low, high, wants_packet

@@ -15,8 +15,8 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from ..core.origins import OriginAllowList, parse_origin, request_origin
 from ..exceptions import ProtocolError
-from .origins import OriginAllowList, parse_origin, request_origin
 
 __all__ = ["METHODS", "PREFLIGHT_MAX_AGE", "check_origin", "cors_headers", "preflight_headers"]
 

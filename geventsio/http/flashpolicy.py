@@ -18,7 +18,7 @@ from xml.sax.saxutils import quoteattr
 import gevent
 from gevent.server import StreamServer
 
-from .origins import ANY, OriginAllowList
+from ..core.origins import ANY, OriginAllowList
 
 __all__ = ["POLICY_REQUEST", "policy_document", "read_policy_request", "PolicyServer"]
 

@@ -29,14 +29,9 @@ import re
 from http import HTTPStatus
 from typing import Any, BinaryIO, Iterator
 
-__all__ = ["RequestHeaders", "MAX_HEADER_BYTES", "MAX_HEADERS"]
+from ..core.config import MAX_HEADER_BYTES, MAX_HEADERS
 
-#: The defaults of the ``max_header_bytes`` and ``max_headers`` server options: the
-#: header block's size (every line with its line end, the blank line ending the block
-#: included, the request line not) and
-#: its number of lines. 16 KiB is node's default; nginx allows a little more.
-MAX_HEADER_BYTES = 16384
-MAX_HEADERS = 100
+__all__ = ["RequestHeaders", "MAX_HEADER_BYTES", "MAX_HEADERS"]
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FRAMING = ("content-length", "transfer-encoding")
