@@ -4,13 +4,14 @@ Requests under ``/<resource>/`` are answered here (handshake, transports, the cl
 files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
 application through gevent's own ``run_application``. A Flash policy request arriving as
 a connection's first bytes is answered before any HTTP parsing (``read_requestline``).
-How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`.
+How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`,
+the handshake data in :mod:`geventsio.http.handshake`, and how a session is bound to the
+application in :mod:`geventsio.http.binding`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,10 @@ from ..protocol import (
 from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
 from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
 from ..transports.websocket import WebSocketTransport
+from .binding import bind_session
 from .cors import check_origin, cors_headers, preflight_headers
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .handshake import authorized, handshake_data
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
 
@@ -51,8 +54,6 @@ class SocketIOHandler(HTTPAnswers):
     """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
 
     server: "SocketIOServer"
-    #: gevent-websocket's WebSocket logs through its handler's ``logger``.
-    logger = logging.getLogger("geventsio.websocket")
 
     def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
         super().__init__(sock, address, server, rfile)
@@ -190,9 +191,9 @@ class SocketIOHandler(HTTPAnswers):
         config = self.server.config
         query = parse_query(self.environ.get("QUERY_STRING", ""))
         jsonp = parse_jsonp_index(query["jsonp"]) if "jsonp" in query else None
-        handshake = self._handshake_data(query)
+        handshake = handshake_data(self.environ, self.client_address, query)
         authorization = config.authorization
-        if authorization is not None and not self._authorized(authorization, handshake):
+        if authorization is not None and not authorized(authorization, handshake):
             log.info("handshake from %s refused by authorization", self.client_address)
             self.server.manager.counters.handshakes_refused += 1
             self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
@@ -206,34 +207,6 @@ class SocketIOHandler(HTTPAnswers):
         else:
             self._respond(HTTPStatus.OK, jsonp_handshake_body(jsonp, body).encode("utf-8"),
                           content_type="application/javascript")
-
-    @staticmethod
-    def _authorized(authorization: Any, handshake: dict[str, Any]) -> bool:
-        try:
-            return bool(authorization(handshake))
-        except Exception:
-            log.exception("the authorization callable raised; refusing the handshake")
-            return False
-
-    def _handshake_data(self, query: dict[str, str]) -> dict[str, Any]:
-        environ = self.environ
-        headers = {key[5:].replace("_", "-").lower(): value
-                   for key, value in environ.items() if key.startswith("HTTP_")}
-        address = self.client_address
-        host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, 0)
-        url = environ.get("PATH_INFO", "")
-        if environ.get("QUERY_STRING"):
-            url += "?" + environ["QUERY_STRING"]
-        return {
-            "headers": headers,
-            "address": {"address": host, "port": port},
-            "time": http_date(),
-            "issued": int(time.time() * 1000),
-            "query": query,
-            "url": url,
-            "xdomain": "origin" in headers,
-            "secure": environ.get("wsgi.url_scheme") == "https",
-        }
 
     # -- transports --------------------------------------------------------------------
     def _transport(self, name: str, sid: str) -> None:
@@ -364,30 +337,8 @@ class SocketIOHandler(HTTPAnswers):
             pass
 
     def _bind(self, session: Session) -> None:
-        """Give a session its environ and, for socketio_manage() apps, its namespaces.
-
-        The application is called once per session, on its first transport request, and
-        its response is dropped: it only has to call socketio_manage().
-        """
-        if session.environ is not None:
-            return
-        environ = dict(self.environ)
-        environ["socketio"] = session
-        session.environ = environ
-        if session.namespace_classes is not None:
-            return
-        result = None
-        try:
-            result = self.application(_as_plain_request(environ), _ignore_start_response)
-        except Exception:
-            log.exception("the application raised while binding session %s", session.sid)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        if session.namespace_classes is None:
-            log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
-                      "socketio_manage() from the application", self.path)
+        """Give a session its environ and, when needed, its namespaces (once)."""
+        bind_session(session, self.environ, self.application, self.path)
 
     def _static(self, name: str) -> None:
         """A client file: ETag and ``304``, gzip when accepted, cacheable."""
@@ -412,26 +363,3 @@ def _held_by_websocket(session: Session) -> bool:
     """Whether a websocket (or flashsocket) carries ``session``: its packets are that
     connection's alone, so no HTTP request may poll, post to or end it."""
     return isinstance(session.transport, WebSocketTransport)
-
-
-def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
-    """The environ the application sees when it binds a session: an ordinary GET/POST.
-
-    The websocket upgrade has already been answered here; routers such as werkzeug's send
-    upgrade requests only to websocket routes, which would hide the socketio_manage() view.
-    """
-    plain = dict(environ)
-    plain.pop("HTTP_UPGRADE", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_KEY", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_VERSION", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-    if "upgrade" in plain.get("HTTP_CONNECTION", "").lower():
-        plain["HTTP_CONNECTION"] = "keep-alive"
-    return plain
-
-
-def _ignore_start_response(status: str, headers: list[tuple[str, str]],
-                           exc_info: Any = None) -> Any:
-    """start_response for the app call that only binds namespaces: the response is dropped."""
-    return lambda data: None
-
