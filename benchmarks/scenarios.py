@@ -112,7 +112,20 @@ def server_specs(python: str | None = None) -> dict[str, ServerSpec]:
                              env={"NODE_PATH": peers.NODE_MODULES}),
         "pysio5": ServerSpec("pysio5", "python-socketio 5 (gevent)",
                              (py, _server("pysio5_app.py")), "eio4"),
+        **_before(py),
     }
+
+
+def _before(py: str) -> dict[str, ServerSpec]:
+    """``geventsio-before``: the same app served by an older checkout of geventsio (the
+    directory in ``GEVENTSIO_BEFORE``, e.g. a ``git worktree`` of the previous release),
+    to show in one run what a change did; absent when the variable is not set."""
+    before = os.environ.get("GEVENTSIO_BEFORE")
+    if not before:
+        return {}
+    return {"geventsio-before": ServerSpec(
+        "geventsio-before", "geventsio (before)", (py, _server("geventsio_app.py")), "sio1",
+        env={"PYTHONPATH": os.path.abspath(before)})}
 
 
 @dataclass(frozen=True)

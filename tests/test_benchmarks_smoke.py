@@ -85,3 +85,22 @@ def test_report_tables_from_results():
     assert "| echo, 1 ws client, 100 in flight (msg/s) |" in text
     assert "echo 1 client >= 80% of raw gevent-websocket | not measured" in text
     assert report.machine_text(data).startswith("- Date: now")
+
+
+def test_an_older_checkout_runs_side_by_side(monkeypatch, tmp_path):
+    """GEVENTSIO_BEFORE adds the same app served by another checkout (here a copy of
+    this one's package), which the servers import instead of the repository's."""
+    shutil.copytree(os.path.join(ROOT, "geventsio"), tmp_path / "geventsio")
+    init = tmp_path / "geventsio" / "__init__.py"  # leaves a mark when it is imported
+    init.write_text(init.read_text() + "\nimport pathlib as _p\n"
+                    "_p.Path(__file__).with_name('imported').touch()\n")
+    monkeypatch.setenv("GEVENTSIO_BEFORE", str(tmp_path))
+    before = server_specs(python=sys.executable)["geventsio-before"]
+    assert before.env["PYTHONPATH"] == str(tmp_path)
+    echo = next(s for s in SCENARIOS if s.name == "echo1")
+    tiny = replace(echo, params={**echo.params, **TINY["echo1"]})
+    sample = run_once(before, tiny, SETTINGS)
+    assert sample.error is None and sample.raw["count"] > 0, sample.raw
+    assert (tmp_path / "geventsio" / "imported").exists()
+    monkeypatch.delenv("GEVENTSIO_BEFORE")
+    assert "geventsio-before" not in server_specs(python=sys.executable)
