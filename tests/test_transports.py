@@ -553,3 +553,23 @@ def test_websocket_of_a_session_ended_while_binding_gets_not_handshaken(
         ws.close()
     assert "websocket for unknown or used session" in caplog.text
     live.wait_sessions(0)
+
+
+@pytest.mark.parametrize("transport, body", [
+    ("jsonp-polling", b'io.j[2]("0::");'),
+    ("htmlfile", (HTMLFILE_PRELUDE + '<script>_("0::");</script>').encode()),
+    ("xhr-multipart", b'--socketio\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n'
+                      b'"0::"\r\n--socketio\r\n\r\n--socketio--\r\n'),
+])
+def test_a_session_kicked_between_requests_is_told_on_the_next_get_in_its_format(
+        live, transport, body):
+    sid = handshake(live.port)
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    live.manager.sessions[sid].close("kicked by the test")
+    assert sid in live.manager.farewells
+    path = f"/socket.io/1/{transport}/{sid}?t=1&i=2"
+    post = request(live.port, "POST", path, b"2::")  # a POST does not take the farewell
+    assert (post.status, post.body) == (200, b"7:::1+0")
+    response = request(live.port, "GET", path)
+    assert (response.status, response.body) == (200, body)
+    assert b"7:::1+0" in request(live.port, "GET", path).body  # told once

@@ -66,7 +66,7 @@ class XHRPollingTransport:
         return decode_text_body(body)
 
     @classmethod
-    def ended_answer(cls, payload: str, index: int, opened: bool = False) -> bytes:
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
         """A poll's answer carrying ``payload`` (``7:::1+0`` or a farewell); a poll's
         answer is written whole, so ``opened`` changes nothing."""
         return cls.render(payload, index).encode("utf-8")

@@ -34,14 +34,14 @@ from ..protocol.frames import (
     encode_frame,
     text_frame_header,
 )
-from .held import FLUSH_GRACE, HeldTransport
+from .held import HeldTransport
 
 if TYPE_CHECKING:
     from ..core.session import Session
 
 __all__ = [
     "WebSocketTransport", "encode_text_frames", "text_frame_header",
-    "close_frame", "FLUSH_GRACE",
+    "close_frame",
 ]
 
 log = logging.getLogger("geventsio.transports.websocket")
@@ -113,10 +113,9 @@ class WebSocketTransport(HeldTransport):
         self._flush_scheduled = False
 
     @classmethod
-    def ended_answer(cls, payload: str, index: int, opened: bool = True) -> bytes:
-        """``payload`` (``7:::1+0``) as a text frame, then a normal close frame: written
-        after the ``101``, as the reference does, since a refusal before the upgrade is
-        not something the client reports."""
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
+        """``payload`` (``7:::1+0``) as a text frame, then a normal close frame; the
+        handler writes it after the ``101`` (``opened``), as the reference does."""
         return encode_text_frames([payload]) + close_frame(1000)
 
     def run(self) -> None:
