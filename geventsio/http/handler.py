@@ -38,6 +38,7 @@ from .cors import check_origin, cors_headers, preflight_headers
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
+from .upgraded import NO_BODY
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -378,6 +379,7 @@ class SocketIOHandler(HTTPAnswers):
         if session.environ is not None:
             return
         environ = dict(self.environ)
+        environ["wsgi.input"] = NO_BODY  # the first request's body is not the session's
         environ["socketio"] = session
         session.environ = environ
         if session.namespace_classes is not None:
