@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
+from .upgraded import NO_BODY
+
 if TYPE_CHECKING:
     from ..core.session import Session
 
@@ -27,6 +29,7 @@ def bind_session(session: "Session", environ: dict[str, Any],
     if session.environ is not None:
         return
     environ = dict(environ)
+    environ["wsgi.input"] = NO_BODY  # the first request's body is not the session's
     environ["socketio"] = session
     session.environ = environ
     if session.namespace_classes is not None:
