@@ -7,6 +7,8 @@ import gc
 import io
 
 from .conftest import wait_until
+from geventsio.http.upgraded import UpgradedReader, reader_of
+
 from .rawclient import RawWebSocket, handshake, masked_frame
 
 
@@ -48,3 +50,65 @@ def test_idle_websockets_keep_no_buffered_reader(live):
         assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":[1]}'
         ws.sock.close()
     wait_until(lambda: not live.manager.sessions)
+
+
+class _Calls:
+    """recv/wait stand-ins that record their order; recv answers from a script."""
+
+    def __init__(self, answers: list) -> None:
+        self.log: list[str] = []
+        self.answers = answers
+
+    def recv(self, size: int) -> bytes:
+        self.log.append("recv")
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def wait(self) -> None:
+        self.log.append("wait")
+
+
+def test_the_reader_gives_the_leftover_first_then_reads():
+    calls = _Calls([b"abc"])
+    read = UpgradedReader(b"early", calls.recv, calls.wait)
+    assert read(10) == b"early" and calls.log == []
+    assert read(10) == b"abc" and calls.log == ["recv"]
+
+
+def test_after_a_short_read_the_reader_waits_before_reading():
+    calls = _Calls([b"ab", b"cd", b"x" * 4, b"y"])
+    read = UpgradedReader(b"", calls.recv, calls.wait)
+    assert read(4) == b"ab"              # first read: straight away
+    assert read(4) == b"cd"              # the socket was emptied: wait, then read
+    assert read(4) == b"xxxx"            # again
+    assert read(4) == b"y"               # a full read: more may be there, read at once
+    assert calls.log == ["recv", "wait", "recv", "wait", "recv", "recv"]
+
+
+def test_a_wakeup_with_nothing_to_read_waits_again():
+    calls = _Calls([b"a", BlockingIOError(), b"b"])
+    read = UpgradedReader(b"", calls.recv, calls.wait)
+    read(4)
+    assert read(4) == b"b"
+    assert calls.log == ["recv", "wait", "recv", "wait", "recv"]
+
+
+def test_a_gevent_socket_is_read_by_waiting_then_reading():
+    import gevent
+    import gevent.socket
+
+    left, right = gevent.socket.socketpair()
+    try:
+        read = reader_of(left, b"")
+        assert read._wait is not None
+        gevent.spawn_later(0.05, right.sendall, b"late")
+        assert read(100) == b"late"
+        gevent.spawn_later(0.05, right.sendall, b"later")
+        assert read(100) == b"later"     # waited (drained), then read
+        right.close()
+        assert read(100) == b""          # end of stream
+    finally:
+        left.close()
+        right.close()

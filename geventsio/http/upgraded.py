@@ -15,7 +15,9 @@ from __future__ import annotations
 import io
 from typing import Any, Callable
 
-__all__ = ["UpgradedReader", "take_over", "NO_BODY"]
+import gevent.socket
+
+__all__ = ["UpgradedReader", "reader_of", "take_over", "NO_BODY"]
 
 
 class _NoBody(io.RawIOBase):
@@ -33,20 +35,52 @@ NO_BODY = _NoBody()
 
 
 class UpgradedReader:
-    """``read(n)``: up to n bytes of the connection, one system call at most."""
+    """``read(n)``: up to n bytes of the connection, one system call at most.
 
-    __slots__ = ("_leftover", "_recv")
+    On a plain gevent socket, once a read has emptied the socket (it returned less than
+    asked), the next one waits for the socket to be readable before reading: a client
+    that sends a message and waits for the answer would otherwise cost a read that
+    fails (``EAGAIN``) before every read that succeeds. Other sockets (TLS, whose
+    object may hold decrypted bytes the descriptor does not show) use their ``recv``.
+    """
 
-    def __init__(self, leftover: bytes, recv: Callable[[int], bytes]) -> None:
+    __slots__ = ("_leftover", "_recv", "_wait", "_drained")
+
+    def __init__(self, leftover: bytes, recv: Callable[[int], bytes],
+                 wait: Callable[[], None] | None = None) -> None:
         self._leftover = leftover
         self._recv = recv
+        #: Blocks until the socket is readable; None: ``recv`` waits by itself.
+        self._wait = wait
+        self._drained = False
 
     def __call__(self, size: int) -> bytes:
         leftover = self._leftover
         if leftover:
             self._leftover = b""
             return leftover
-        return self._recv(size)
+        wait = self._wait
+        if wait is None:
+            return self._recv(size)
+        if self._drained:
+            wait()
+        while True:
+            try:
+                data = self._recv(size)
+            except BlockingIOError:  # woken with nothing to read after all
+                wait()
+                continue
+            self._drained = len(data) < size
+            return data
+
+
+def reader_of(sock: Any, leftover: bytes) -> UpgradedReader:
+    """The reader of ``sock``: wait-then-read on a plain gevent socket, else its recv."""
+    if type(sock) is not gevent.socket.socket:
+        return UpgradedReader(leftover, sock.recv)
+    raw_recv = sock._sock.recv  # the OS socket, non-blocking under gevent
+    wait, readable = sock._wait, sock._read_event  # gevent's own wait (and its timeout)
+    return UpgradedReader(leftover, raw_recv, lambda: wait(readable))
 
 
 def buffered_bytes(rfile: Any, sock: Any) -> bytes:
@@ -72,4 +106,4 @@ def take_over(handler: Any) -> UpgradedReader:
     environ = getattr(handler, "environ", None)
     if environ is not None:
         environ["wsgi.input"] = NO_BODY
-    return UpgradedReader(leftover, handler.socket.recv)
+    return reader_of(handler.socket, leftover)
