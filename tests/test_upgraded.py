@@ -112,3 +112,24 @@ def test_a_gevent_socket_is_read_by_waiting_then_reading():
     finally:
         left.close()
         right.close()
+
+
+def test_a_websocket_sessions_environ_keeps_the_request_but_no_body(make_server):
+    from geventsio import BaseNamespace
+
+    seen: dict = {}
+
+    class Main(BaseNamespace):
+        def recv_connect(self) -> None:
+            seen["header"] = self.environ.get("HTTP_X_APP")
+            seen["query"] = self.environ.get("QUERY_STRING")
+            seen["body"] = self.environ["wsgi.input"].read()
+            seen["socketio"] = self.environ["socketio"] is self.socket
+
+    live = make_server(namespaces={"": Main})
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, _ws_path(sid) + "?room=7", headers={"X-App": "yes"})
+    assert ws.recv_text() == "1::"
+    wait_until(lambda: "socketio" in seen)
+    assert seen == {"header": "yes", "query": "room=7", "body": b"", "socketio": True}
+    ws.sock.close()
