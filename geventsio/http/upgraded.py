@@ -54,7 +54,8 @@ class UpgradedReader:
         self._wait = wait
         self._drained = False
 
-    def __call__(self, size: int) -> bytes:
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; b"" at the end of the stream."""
         leftover = self._leftover
         if leftover:
             self._leftover = b""
