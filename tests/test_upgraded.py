@@ -72,14 +72,14 @@ class _Calls:
 
 def test_the_reader_gives_the_leftover_first_then_reads():
     calls = _Calls([b"abc"])
-    read = UpgradedReader(b"early", calls.recv, calls.wait)
+    read = UpgradedReader(b"early", calls.recv, calls.wait).read
     assert read(10) == b"early" and calls.log == []
     assert read(10) == b"abc" and calls.log == ["recv"]
 
 
 def test_after_a_short_read_the_reader_waits_before_reading():
     calls = _Calls([b"ab", b"cd", b"x" * 4, b"y"])
-    read = UpgradedReader(b"", calls.recv, calls.wait)
+    read = UpgradedReader(b"", calls.recv, calls.wait).read
     assert read(4) == b"ab"              # first read: straight away
     assert read(4) == b"cd"              # the socket was emptied: wait, then read
     assert read(4) == b"xxxx"            # again
@@ -89,7 +89,7 @@ def test_after_a_short_read_the_reader_waits_before_reading():
 
 def test_a_wakeup_with_nothing_to_read_waits_again():
     calls = _Calls([b"a", BlockingIOError(), b"b"])
-    read = UpgradedReader(b"", calls.recv, calls.wait)
+    read = UpgradedReader(b"", calls.recv, calls.wait).read
     read(4)
     assert read(4) == b"b"
     assert calls.log == ["recv", "wait", "recv", "wait", "recv"]
@@ -101,8 +101,9 @@ def test_a_gevent_socket_is_read_by_waiting_then_reading():
 
     left, right = gevent.socket.socketpair()
     try:
-        read = reader_of(left, b"")
-        assert read._wait is not None
+        reader = reader_of(left, b"")
+        read = reader.read
+        assert reader._wait is not None
         gevent.spawn_later(0.05, right.sendall, b"late")
         assert read(100) == b"late"
         gevent.spawn_later(0.05, right.sendall, b"later")
@@ -112,3 +113,24 @@ def test_a_gevent_socket_is_read_by_waiting_then_reading():
     finally:
         left.close()
         right.close()
+
+
+def test_a_websocket_sessions_environ_keeps_the_request_but_no_body(make_server):
+    from geventsio import BaseNamespace
+
+    seen: dict = {}
+
+    class Main(BaseNamespace):
+        def recv_connect(self) -> None:
+            seen["header"] = self.environ.get("HTTP_X_APP")
+            seen["query"] = self.environ.get("QUERY_STRING")
+            seen["body"] = self.environ["wsgi.input"].read()
+            seen["socketio"] = self.environ["socketio"] is self.socket
+
+    live = make_server(namespaces={"": Main})
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, _ws_path(sid) + "?room=7", headers={"X-App": "yes"})
+    assert ws.recv_text() == "1::"
+    wait_until(lambda: "socketio" in seen)
+    assert seen == {"header": "yes", "query": "room=7", "body": b"", "socketio": True}
+    ws.sock.close()

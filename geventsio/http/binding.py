@@ -23,12 +23,17 @@ log = logging.getLogger("geventsio.handler")
 
 
 def bind_session(session: "Session", environ: dict[str, Any],
-                 application: Callable[..., Any], path: str) -> None:
+                 application: Callable[..., Any], path: str, copy: bool = True) -> None:
     """Give ``session`` its environ and, for socketio_manage() apps, its namespaces
-    (``path`` names the request in the log line when none were given). Done once."""
+    (``path`` names the request in the log line when none were given). Done once.
+
+    ``copy=False`` hands over the request's own environ, for a request that lasts as long
+    as the connection (a websocket): nothing else uses it afterwards.
+    """
     if session.environ is not None:
         return
-    environ = dict(environ)
+    if copy:
+        environ = dict(environ)
     environ["wsgi.input"] = NO_BODY  # the first request's body is not the session's
     environ["socketio"] = session
     session.environ = environ

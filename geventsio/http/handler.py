@@ -315,7 +315,8 @@ class SocketIOHandler(HTTPAnswers):
         read = self._upgrade()
         self.close_connection = True
         if session is not None and session.state is SessionState.HANDSHAKEN:
-            self._bind(session)
+            # The request ends with the connection: the session may keep its environ.
+            bind_session(session, self.environ, self.application, self.path, copy=False)
             try:
                 cls(session, read, self.socket).run()
                 return

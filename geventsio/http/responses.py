@@ -208,7 +208,7 @@ class HTTPAnswers(WSGIHandler):
             ("Upgrade", "websocket"), ("Connection", "Upgrade"),
             ("Sec-WebSocket-Accept", accept.decode("ascii")),
         ], b"", with_length=False)
-        return take_over(self)
+        return take_over(self).read
 
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""

@@ -21,7 +21,7 @@ __all__ = ["UpgradedReader", "reader_of", "take_over", "NO_BODY"]
 
 
 class _NoBody(io.RawIOBase):
-    """An empty, closed request body: what replaces the buffered reader once let go."""
+    """An empty request body (every read gives b""): what replaces the buffered reader."""
 
     def readable(self) -> bool:
         return True
@@ -54,7 +54,8 @@ class UpgradedReader:
         self._wait = wait
         self._drained = False
 
-    def __call__(self, size: int) -> bytes:
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; b"" at the end of the stream."""
         leftover = self._leftover
         if leftover:
             self._leftover = b""
@@ -106,4 +107,5 @@ def take_over(handler: Any) -> UpgradedReader:
     environ = getattr(handler, "environ", None)
     if environ is not None:
         environ["wsgi.input"] = NO_BODY
+    handler.__dict__.pop("headers", None)  # the request's headers: read, and in the environ
     return reader_of(handler.socket, leftover)

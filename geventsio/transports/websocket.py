@@ -122,8 +122,8 @@ class WebSocketTransport(HeldTransport):
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
         _no_delay(self.sock)
+        session.attach(self)  # raises InvalidStateError for an ended session: nothing to undo
         session.outbox.listen(self._on_packets)
-        session.attach(self)
         self._on_packets()  # "1::" was queued before anyone listened
         try:
             self._read_loop()
