@@ -16,21 +16,20 @@ The first input byte picks the parser, the rest is its input:
 3. a POST body of each HTTP transport: ``decode_post`` (jsonp-polling's form, the others'
    raw UTF-8), then the payload and its packets;
 4. the request-header reader, ``RequestHeaders.read``;
-5. the websocket frame reader, ``LimitedWebSocket.read_message`` fed from memory, with a
-   message limit taken from the input.
+5. the websocket frame parser, ``FrameParser.feed`` fed the input in pieces whose sizes
+   come from the input, with a message limit taken from the input.
 
 What may escape is what the docs promise: ProtocolError from the protocol parsers and
 POST decoders, nothing from the header reader (a bad block is a ``status``, and no kept
-line may hold CR, LF or NUL), WebSocketError or UnicodeDecodeError from the frame reader.
+line may hold CR, LF or NUL), FrameError (a ProtocolError) from the frame parser, and no
+message larger than the limit.
 Anything else propagates, and libFuzzer saves the input that raised it.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import sys
-import types
 
 import atheris
 
@@ -45,26 +44,12 @@ with atheris.instrument_imports(include=["geventsio"]):
         parse_query,
         parse_target,
     )
+    from geventsio.protocol.frames import FrameParser, Message
     from geventsio.transports import TRANSPORTS
-    from geventsio.transports.websocket import LimitedWebSocket
-
-from geventwebsocket.exceptions import WebSocketError
 
 POST_DECODERS = [cls.decode_post for _, cls in sorted(TRANSPORTS.items())
                  if hasattr(cls, "decode_post")]
-_HANDLER = types.SimpleNamespace(logger=logging.getLogger("fuzz"),
-                                 server=types.SimpleNamespace(application=None))
 MAX_SIZES = (1, 16, 125, 126, 1000, 65536, 1_000_000)
-
-
-class MemoryStream:
-    """``read(n)`` as a socket's rfile; writes (a close frame on collection) swallowed."""
-
-    def __init__(self, data: bytes) -> None:
-        self.read = io.BytesIO(data).read
-
-    def write(self, data: bytes) -> None:
-        pass
 
 
 def _text(data: bytes) -> str:
@@ -115,16 +100,19 @@ def _headers(data: bytes) -> None:
 
 def _frames(data: bytes) -> None:
     max_size = MAX_SIZES[data[0] % len(MAX_SIZES)] if data else 1000
-    ws = LimitedWebSocket({}, MemoryStream(data[1:]), _HANDLER, max_size)
+    step = 1 + (data[1] if len(data) > 1 else 0)  # bytes per feed: frames cut anywhere
+    parser = FrameParser(max_size)
+    body = data[2:]
     try:
-        while True:
-            message = ws.read_message()
-            if message is None:
-                return
-            size = len(message) if isinstance(message, bytes) else len(message.encode())
-            if size > max_size:
-                raise AssertionError(f"a message of {size} bytes passed a limit of {max_size}")
-    except (WebSocketError, UnicodeDecodeError):
+        for start in range(0, len(body), step):
+            for event in parser.feed(body[start:start + step]):
+                if type(event) is Message:
+                    size = len(event.data) if isinstance(event.data, bytes) \
+                        else len(event.data.encode("utf-8", "surrogatepass"))
+                    if size > max_size:
+                        raise AssertionError(
+                            f"a message of {size} bytes passed a limit of {max_size}")
+    except ProtocolError:  # FrameError: the connection would be closed with its code
         pass
 
 

@@ -127,11 +127,26 @@ def handshake(port: int, resource: str = "socket.io") -> str:
     return response.text.split(":")[0]
 
 
+def masked_tail(payload: bytes) -> bytes:
+    """A random mask and ``payload`` masked with it (what follows a client frame's head)."""
+    mask = os.urandom(4)
+    return mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def masked_frame(text: str) -> bytes:
+    """One masked client text frame of ``text`` (shorter than 126 bytes)."""
+    payload = text.encode("utf-8")
+    assert len(payload) < 126
+    return bytes([0x81, 0x80 | len(payload)]) + masked_tail(payload)
+
+
 class RawWebSocket:
     """A minimal RFC 6455 client: masked text frames out, frames in."""
 
     def __init__(self, port: int, path: str, timeout: float = 10.0,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, early: bytes = b"") -> None:
+        """Upgrade ``path``; ``early`` (frames, see :func:`masked_frame`) goes out in the
+        same write as the request, as a client that does not wait for the 101 would."""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = bytearray()
         key = base64.b64encode(os.urandom(16)).decode("ascii")
@@ -139,7 +154,7 @@ class RawWebSocket:
                  "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
         for name, value in (headers or {}).items():
             lines.append(f"{name}: {value}")
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + early)
         self.status, _, self.headers = parse_head(_read_head(self.sock, self.buf))
 
     def send_frame(self, payload: bytes, opcode: int = 1, length: int | None = None,
@@ -155,9 +170,7 @@ class RawWebSocket:
         else:
             head.append(0x80 | 127)
             head += struct.pack("!Q", size)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(bytes(head) + mask + masked)
+        self.sock.sendall(bytes(head) + masked_tail(payload))
 
     def send_text(self, text: str) -> None:
         self.send_frame(text.encode("utf-8"))

@@ -143,11 +143,11 @@ def test_a_peer_that_never_reads_nor_closes_is_cut_off(make_server, monkeypatch)
     # The session overflows and closes; the writer is stuck on a full socket and the
     # reader waits for a peer that says nothing. The connection must still be cut and
     # its greenlets end, while the peer keeps its socket open and reads nothing.
-    from geventsio.transports import websocket as websocket_transport
+    from geventsio.transports import held
 
     from .conftest import wait_until
 
-    monkeypatch.setattr(websocket_transport, "FLUSH_GRACE", 0.5)
+    monkeypatch.setattr(held, "FLUSH_GRACE", 0.5)
     live = make_server(max_queue=50)
     sid, ws = open_websocket(live.port)
     try:

@@ -490,3 +490,86 @@ def test_oversize_post_on_each_http_transport_is_413(make_server, caplog, transp
     assert response.status == 413
     assert "exceeds the limit of 100" in caplog.text
     assert request(live.port, "POST", f"/socket.io/1/xhr-polling/{sid}", b"2::").body == b"1"
+
+
+# -- a session the application ends while binding it ------------------------------------
+# The handler calls the WSGI application on a session's first transport request; if the
+# application ends the session there, the transport cannot attach and the client is told
+# 7:::1+0 in the transport's own format, on a response or websocket already opened.
+
+
+def _app_ending_the_session(environ, start_response):
+    """An application that ends the session it is asked to bind."""
+    environ["socketio"].close("refused by the application", notify=False)
+    start_response("403 Forbidden", [("Content-Type", "text/plain")])
+    return [b"no"]
+
+
+@pytest.mark.parametrize("transport, body", [
+    ("xhr-polling", b"7:::1+0"),
+    ("jsonp-polling", b'io.j[3]("7:::1+0");'),
+])
+def test_poll_of_a_session_ended_while_binding_gets_not_handshaken(make_server, transport, body):
+    live = make_server(app=_app_ending_the_session, namespaces=None)
+    sid = handshake(live.port)
+    response = request(live.port, "GET", f"/socket.io/1/{transport}/{sid}?t=1&i=3")
+    assert (response.status, response.body) == (200, body)
+    live.wait_sessions(0)
+
+
+@pytest.mark.parametrize("transport, chunks", [
+    ("htmlfile", [HTMLFILE_PRELUDE.encode(), b'<script>_("7:::1+0");</script>', b""]),
+    ("xhr-multipart", [b"--socketio\r\n",
+                       b'Content-Type: application/json; charset=UTF-8\r\n\r\n'
+                       b'"7:::1+0"\r\n--socketio\r\n',
+                       b"\r\n--socketio--\r\n", b""]),
+])
+def test_stream_of_a_session_ended_while_binding_ends_saying_not_handshaken(
+        make_server, transport, chunks):
+    live = make_server(app=_app_ending_the_session, namespaces=None)
+    sid = handshake(live.port)
+    stream = StreamingResponse(live.port, f"/socket.io/1/{transport}/{sid}")
+    try:
+        assert stream.status == 200
+        seen = stream.chunks_until(lambda chunk: chunk == b"")
+        assert seen == chunks
+        assert stream.at_eof()
+    finally:
+        stream.close()
+    live.wait_sessions(0)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "flashsocket"])
+def test_websocket_of_a_session_ended_while_binding_gets_not_handshaken(
+        make_server, caplog, transport):
+    live = make_server(app=_app_ending_the_session, namespaces=None)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, f"/socket.io/1/{transport}/{sid}")
+    try:
+        assert ws.status == 101
+        assert ws.recv_text() == "7:::1+0"
+        assert ws.recv_close_code() == 1000
+    finally:
+        ws.close()
+    assert "websocket for unknown or used session" in caplog.text
+    live.wait_sessions(0)
+
+
+@pytest.mark.parametrize("transport, body", [
+    ("jsonp-polling", b'io.j[2]("0::");'),
+    ("htmlfile", (HTMLFILE_PRELUDE + '<script>_("0::");</script>').encode()),
+    ("xhr-multipart", b'--socketio\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n'
+                      b'"0::"\r\n--socketio\r\n\r\n--socketio--\r\n'),
+])
+def test_a_session_kicked_between_requests_is_told_on_the_next_get_in_its_format(
+        live, transport, body):
+    sid = handshake(live.port)
+    request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+    live.manager.sessions[sid].close("kicked by the test")
+    assert sid in live.manager.farewells
+    path = f"/socket.io/1/{transport}/{sid}?t=1&i=2"
+    post = request(live.port, "POST", path, b"2::")  # a POST does not take the farewell
+    assert (post.status, post.body) == (200, b"7:::1+0")
+    response = request(live.port, "GET", path)
+    assert (response.status, response.body) == (200, body)
+    assert b"7:::1+0" in request(live.port, "GET", path).body  # told once

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..core.session import SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from ..protocol import ErrorPacket, encode_packet
-from ..transports import TRANSPORTS
+from ..transports import POLLING, STREAMING
 from ..transports.websocket import WebSocketTransport
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ def serve_request(cluster: "Dispatcher", request: "Envelope") -> None:
 def _served(cluster: "Dispatcher", request: "Envelope") -> tuple[int, str]:
     manager = cluster.manager
     session = manager.get(request.sid)
-    cls = TRANSPORTS.get(request.transport)
-    if (cls is None or session is None or session.state is SessionState.CLOSED
+    relayable = request.transport in POLLING or request.transport in STREAMING
+    if (not relayable or session is None or session.state is SessionState.CLOSED
             or isinstance(session.transport, WebSocketTransport)):
         farewell = manager.take_farewell(request.sid) if request.method == "GET" else None
         return HTTPStatus.OK, farewell or NOT_HANDSHAKEN
@@ -56,6 +56,9 @@ def _served(cluster: "Dispatcher", request: "Envelope") -> tuple[int, str]:
         session.open()
         session.receive_payload(request.packet)
         return HTTPStatus.OK, "1"
+    cls = POLLING.get(request.transport)
+    if cls is None:  # a stream is never relayed: only its owner holds it
+        return HTTPStatus.OK, NOT_HANDSHAKEN
     try:
         return HTTPStatus.OK, cls(session).poll(manager.config.polling_duration)
     except InvalidStateError:

@@ -4,13 +4,14 @@ Requests under ``/<resource>/`` are answered here (handshake, transports, the cl
 files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
 application through gevent's own ``run_application``. A Flash policy request arriving as
 a connection's first bytes is answered before any HTTP parsing (``read_requestline``).
-How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`.
+How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`,
+the handshake data in :mod:`geventsio.http.handshake`, and how a session is bound to the
+application in :mod:`geventsio.http.binding`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -28,14 +29,13 @@ from ..protocol import (
     parse_query,
     parse_target,
 )
-from ..transports import TRANSPORTS
-from ..transports.websocket import (
-    WebSocketTransport,
-    close_frame,
-    encode_text_frames,
-)
+from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
+from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
+from ..transports.websocket import WebSocketTransport
+from .binding import bind_session
 from .cors import check_origin, cors_headers, preflight_headers
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
@@ -55,8 +55,6 @@ class SocketIOHandler(HTTPAnswers):
     """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
 
     server: "SocketIOServer"
-    #: gevent-websocket's WebSocket logs through its handler's ``logger``.
-    logger = logging.getLogger("geventsio.websocket")
 
     def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
         super().__init__(sock, address, server, rfile)
@@ -194,9 +192,9 @@ class SocketIOHandler(HTTPAnswers):
         config = self.server.config
         query = parse_query(self.environ.get("QUERY_STRING", ""))
         jsonp = parse_jsonp_index(query["jsonp"]) if "jsonp" in query else None
-        handshake = self._handshake_data(query)
+        handshake = handshake_data(self.environ, self.client_address, query)
         authorization = config.authorization
-        if authorization is not None and not self._authorized(authorization, handshake):
+        if authorization is not None and not authorized(authorization, handshake):
             log.info("handshake from %s refused by authorization", self.client_address)
             self.server.manager.counters.handshakes_refused += 1
             self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
@@ -211,34 +209,6 @@ class SocketIOHandler(HTTPAnswers):
             self._respond(HTTPStatus.OK, jsonp_handshake_body(jsonp, body).encode("utf-8"),
                           content_type="application/javascript")
 
-    @staticmethod
-    def _authorized(authorization: Any, handshake: dict[str, Any]) -> bool:
-        try:
-            return bool(authorization(handshake))
-        except Exception:
-            log.exception("the authorization callable raised; refusing the handshake")
-            return False
-
-    def _handshake_data(self, query: dict[str, str]) -> dict[str, Any]:
-        environ = self.environ
-        headers = {key[5:].replace("_", "-").lower(): value
-                   for key, value in environ.items() if key.startswith("HTTP_")}
-        address = self.client_address
-        host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, 0)
-        url = environ.get("PATH_INFO", "")
-        if environ.get("QUERY_STRING"):
-            url += "?" + environ["QUERY_STRING"]
-        return {
-            "headers": headers,
-            "address": {"address": host, "port": port},
-            "time": http_date(),
-            "issued": int(time.time() * 1000),
-            "query": query,
-            "url": url,
-            "xdomain": "origin" in headers,
-            "secure": environ.get("wsgi.url_scheme") == "https",
-        }
-
     # -- transports --------------------------------------------------------------------
     def _transport(self, name: str, sid: str) -> None:
         config = self.server.config
@@ -248,26 +218,25 @@ class SocketIOHandler(HTTPAnswers):
         if name not in config.transports or name not in TRANSPORTS:
             raise ProtocolError(f"transport not supported: {name}",
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
-        cls = TRANSPORTS[name]
         session = self.server.manager.get(sid)
         if session is None and self.server.manager.cluster is not None:
-            session = self.server.manager.cluster.claim(sid)
-            if session is None and not issubclass(cls, WebSocketTransport) and (
-                    serve_elsewhere(self, cls, sid)):
+            session = self.server.manager.cluster.claim(sid)  # its first request: ours
+            if session is None and name not in UPGRADES and serve_elsewhere(self, name, sid):
                 return
-        if issubclass(cls, WebSocketTransport):
-            self._websocket(session, cls)
+        if name in UPGRADES:
+            self._websocket(session, UPGRADES[name])
             return
+        cls: type[RequestSide] = POLLING.get(name) or STREAMING[name]
         method = self._require_method("GET", "POST")
         query = parse_query(self.environ.get("QUERY_STRING", ""))
         index = cls.parse_index(query)
         if session is None or session.state is SessionState.CLOSED:
-            self._answer_unknown(cls, method, sid, index)
+            self._answer_unknown(cls, sid, index)
             return
         if _held_by_websocket(session):
             log.warning("%s %s for session %s, which a websocket holds, from %s: refused",
                         method, name, sid, self.client_address)
-            self._answer_unknown(cls, method, "", index)
+            self._answer_unknown(cls, "", index)
             return
         if "disconnect" in query:
             self._end_on_request(session)
@@ -276,10 +245,10 @@ class SocketIOHandler(HTTPAnswers):
             self._bind(session)
         if method == "POST":
             self._receive_post(session, cls)
-        elif cls.streaming:
-            self._stream(session, cls)
+        elif name in STREAMING:
+            self._stream(session, STREAMING[name])
         else:
-            self._poll(session, cls, index)
+            self._poll(session, POLLING[name], index)
 
     def _disconnect_sync(self, sid: str) -> None:
         """``GET /<resource>/1//<sid>/?disconnect=1``: the client leaving (page unload)."""
@@ -298,7 +267,7 @@ class SocketIOHandler(HTTPAnswers):
             session.close("client disconnect", notify=True)
         self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
 
-    def _receive_post(self, session: Session, cls: Any) -> None:
+    def _receive_post(self, session: Session, cls: type[RequestSide]) -> None:
         """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
         payload = cls.decode_post(self._read_body())
         session.open()
@@ -308,20 +277,18 @@ class SocketIOHandler(HTTPAnswers):
             headers.append(("X-XSS-Protection", "0"))
         self._respond(HTTPStatus.OK, b"1", headers=headers)
 
-    def _poll(self, session: Session, cls: Any, index: int) -> None:
+    def _poll(self, session: Session, cls: type[PollingSide], index: int) -> None:
         """A long-poll GET (xhr-polling, jsonp-polling)."""
         try:
             payload = cls(session).poll(self.server.config.polling_duration)
         except InvalidStateError:  # the session ended while the app was binding it
-            payload = NOT_HANDSHAKEN
-        self._answer_poll(cls, payload, index)
-
-    def _answer_poll(self, cls: Any, payload: str, index: int) -> None:
+            self._answer_ended(cls, NOT_HANDSHAKEN, index)
+            return
         headers = self._cors_headers() + list(cls.answer_headers)
         self._respond(HTTPStatus.OK, cls.render(payload, index).encode("utf-8"),
                       content_type=cls.content_type, headers=headers)
 
-    def _stream(self, session: Session, cls: Any) -> None:
+    def _stream(self, session: Session, cls: type[StreamingSide]) -> None:
         """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
         self.close_connection = True
         headers = [("Content-Type", cls.content_type), *self._cors_headers(),
@@ -332,77 +299,55 @@ class SocketIOHandler(HTTPAnswers):
         try:
             transport.run()
         except InvalidStateError:  # the session ended while the app was binding it
-            self._end_stream(cls, NOT_HANDSHAKEN)
+            self._end_opened(cls, NOT_HANDSHAKEN)
 
-    def _end_stream(self, cls: Any, payload: str) -> None:
-        """Write ``payload`` on a streaming response that has only its prelude, and end it."""
-        try:
-            self.socket.sendall(cls.encode_end([payload]))
-        except OSError:
-            pass
-
-    def _answer_unknown(self, cls: Any, method: str, sid: str, index: int) -> None:
-        """A request for no live session: its farewell if it was kicked, else ``7:::1+0``,
-        in the transport's format (a POST's answer is always plain text)."""
-        farewell = self.server.manager.take_farewell(sid) if method == "GET" else None
+    def _answer_unknown(self, cls: type[RequestSide], sid: str, index: int) -> None:
+        """A request for no live session: its farewell if it was kicked, else ``7:::1+0``."""
+        farewell = self.server.manager.take_farewell(sid) if self.command == "GET" else None
         if farewell is None:
-            log.info("%s %s for unknown or ended session from %s", method, cls.name,
+            log.info("%s %s for unknown or ended session from %s", self.command, cls.name,
                      self.client_address)
             farewell = NOT_HANDSHAKEN
-        if method == "POST":
-            self._respond(HTTPStatus.OK, farewell.encode("utf-8"), headers=self._cors_headers())
-        elif cls.streaming:
-            self._respond(HTTPStatus.OK, cls.whole_body(farewell), content_type=cls.content_type,
-                          headers=self._cors_headers() + list(cls.answer_headers))
-        else:
-            self._answer_poll(cls, farewell, index)
+        self._answer_ended(cls, farewell, index)
 
-    def _websocket(self, session: Session | None, cls: Any) -> None:
+    def _websocket(self, session: Session | None, cls: type[UpgradeSide]) -> None:
         self._require_method("GET")
         read = self._upgrade()
         self.close_connection = True
-        if session is None or session.state is not SessionState.HANDSHAKEN:
-            self._refuse_websocket()
-            return
-        self._bind(session)
-        try:
-            cls(session, read, self.socket).run()
-        except InvalidStateError:  # the session ended while the app was binding it
-            self._refuse_websocket()
-
-    def _refuse_websocket(self) -> None:
-        """Unknown, ended or already connected sid: say so, then close (as the reference)."""
+        if session is not None and session.state is SessionState.HANDSHAKEN:
+            # The request ends with the connection: the session may keep its environ.
+            bind_session(session, self.environ, self.application, self.path, copy=False)
+            try:
+                cls(session, read, self.socket).run()
+                return
+            except InvalidStateError:  # the session ended while the app was binding it
+                pass
+        # Unknown, ended or already connected sid: say so, then close (as the reference).
         log.info("websocket for unknown or used session from %s", self.client_address)
+        self._end_opened(cls, NOT_HANDSHAKEN)
+
+    # -- unknown or ended sessions: the transport's ended_answer, in every case ---------
+    def _answer_ended(self, cls: type[RequestSide], payload: str, index: int) -> None:
+        """Answer a request whose session is unknown or over with ``payload`` (``7:::1+0``
+        or a farewell), in the transport's format; a POST's answer is plain text."""
+        if self.command == "POST":
+            self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+            return
+        self._respond(HTTPStatus.OK, cls.ended_answer(payload, index, False),
+                      content_type=cls.content_type,
+                      headers=self._cors_headers() + list(cls.answer_headers))
+
+    def _end_opened(self, cls: type[HTTPSide], payload: str) -> None:
+        """The same on a stream whose head is out, or after a websocket's ``101``: write
+        ``payload`` in the transport's format, ending the response or connection."""
         try:
-            self.socket.sendall(encode_text_frames([NOT_HANDSHAKEN]) + close_frame(1000))
+            self.socket.sendall(cls.ended_answer(payload, 0, True))
         except OSError:
             pass
 
     def _bind(self, session: Session) -> None:
-        """Give a session its environ and, for socketio_manage() apps, its namespaces.
-
-        The application is called once per session, on its first transport request, and
-        its response is dropped: it only has to call socketio_manage().
-        """
-        if session.environ is not None:
-            return
-        environ = dict(self.environ)
-        environ["socketio"] = session
-        session.environ = environ
-        if session.namespace_classes is not None:
-            return
-        result = None
-        try:
-            result = self.application(_as_plain_request(environ), _ignore_start_response)
-        except Exception:
-            log.exception("the application raised while binding session %s", session.sid)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        if session.namespace_classes is None:
-            log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
-                      "socketio_manage() from the application", self.path)
+        """Give a session its environ and, when needed, its namespaces (once)."""
+        bind_session(session, self.environ, self.application, self.path)
 
     def _static(self, name: str) -> None:
         """A client file: ETag and ``304``, gzip when accepted, cacheable."""
@@ -427,26 +372,3 @@ def _held_by_websocket(session: Session) -> bool:
     """Whether a websocket (or flashsocket) carries ``session``: its packets are that
     connection's alone, so no HTTP request may poll, post to or end it."""
     return isinstance(session.transport, WebSocketTransport)
-
-
-def _as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:
-    """The environ the application sees when it binds a session: an ordinary GET/POST.
-
-    The websocket upgrade has already been answered here; routers such as werkzeug's send
-    upgrade requests only to websocket routes, which would hide the socketio_manage() view.
-    """
-    plain = dict(environ)
-    plain.pop("HTTP_UPGRADE", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_KEY", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_VERSION", None)
-    plain.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-    if "upgrade" in plain.get("HTTP_CONNECTION", "").lower():
-        plain["HTTP_CONNECTION"] = "keep-alive"
-    return plain
-
-
-def _ignore_start_response(status: str, headers: list[tuple[str, str]],
-                           exc_info: Any = None) -> Any:
-    """start_response for the app call that only binds namespaces: the response is dropped."""
-    return lambda data: None
-

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ProtocolError
 from ..protocol import parse_query
+from ..transports import POLLING, STREAMING, RequestSide
 
 if TYPE_CHECKING:
     from ..cluster.dispatcher import Dispatcher
@@ -26,7 +27,7 @@ __all__ = ["serve_elsewhere", "MARGIN"]
 MARGIN = 5.0
 
 
-def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
+def serve_elsewhere(handler: Any, name: str, sid: str) -> bool:
     """Relay this HTTP request of ``sid`` to the process that owns it and answer with what
     it says; False (nothing answered) if no live process owns ``sid`` or the request is a
     stream, which only the owner serves."""
@@ -35,8 +36,9 @@ def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
     if owner is None or owner == cluster.node:
         return False
     method = handler._require_method("GET", "POST")
-    if method == "GET" and cls.streaming:
+    if method == "GET" and name in STREAMING:
         return False
+    cls: type[RequestSide] = POLLING.get(name) or STREAMING[name]
     query = parse_query(handler.environ.get("QUERY_STRING", ""))
     index = cls.parse_index(query)
     config = handler.server.config
@@ -49,7 +51,7 @@ def serve_elsewhere(handler: Any, cls: Any, sid: str) -> bool:
     handler.server.manager.counters.relayed_requests += 1
     answer = cluster.relay(owner, sid, cls.name, method, payload, wait)
     if answer is None:
-        handler._answer_unknown(cls, "POST" if method == "POST" else "GET", "", index)
+        handler._answer_unknown(cls, "", index)
         return True
     _respond(handler, cls, method, index, *answer)
     return True
@@ -60,7 +62,9 @@ def _respond(handler: Any, cls: Any, method: str, index: int, status: int,
     if status != HTTPStatus.OK:
         raise ProtocolError(body, status=HTTPStatus(status))
     if method == "GET":
-        handler._answer_poll(cls, body, index)
+        headers = handler._cors_headers() + list(cls.answer_headers)
+        handler._respond(HTTPStatus.OK, cls.render(body, index).encode("utf-8"),
+                         content_type=cls.content_type, headers=headers)
         return
     headers = handler._cors_headers()
     if method == "DISCONNECT":

@@ -29,6 +29,7 @@ from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
 from .headers import RequestHeaders
+from .upgraded import take_over
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -207,8 +208,7 @@ class HTTPAnswers(WSGIHandler):
             ("Upgrade", "websocket"), ("Connection", "Upgrade"),
             ("Sec-WebSocket-Accept", accept.decode("ascii")),
         ], b"", with_length=False)
-        read: Callable[[int], bytes] = self.rfile.read1
-        return read
+        return take_over(self).read
 
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""

@@ -8,9 +8,14 @@ flashsocket over RFC 6455, htmlfile and xhr-multipart as a chunked HTTP response
 
 from __future__ import annotations
 
-from typing import Any
-
-from .base import Transport
+from .base import (
+    HTTPSide,
+    PollingSide,
+    RequestSide,
+    StreamingSide,
+    Transport,
+    UpgradeSide,
+)
 from .flashsocket import FlashSocketTransport
 from .jsonp import JSONPPollingTransport
 from .polling import XHRPollingTransport
@@ -19,7 +24,15 @@ from .websocket import WebSocketTransport
 
 __all__ = [
     "TRANSPORTS",
+    "POLLING",
+    "STREAMING",
+    "UPGRADES",
     "Transport",
+    "HTTPSide",
+    "RequestSide",
+    "PollingSide",
+    "StreamingSide",
+    "UpgradeSide",
     "XHRPollingTransport",
     "JSONPPollingTransport",
     "WebSocketTransport",
@@ -29,11 +42,19 @@ __all__ = [
     "XHRMultipartTransport",
 ]
 
-#: Wire name -> transport class.
-#: (Typed Any: the handler also uses each class's HTTP rendering, which the Transport
-#: protocol does not describe yet.)
-TRANSPORTS: dict[str, Any] = {
-    cls.name: cls
-    for cls in (WebSocketTransport, FlashSocketTransport, HTMLFileTransport,
-                XHRPollingTransport, JSONPPollingTransport, XHRMultipartTransport)
+#: Wire name -> class, per way of serving a GET; mypy checks each entry against its
+#: protocol (:mod:`geventsio.transports.base`).
+UPGRADES: dict[str, type[UpgradeSide]] = {
+    WebSocketTransport.name: WebSocketTransport,
+    FlashSocketTransport.name: FlashSocketTransport,
 }
+STREAMING: dict[str, type[StreamingSide]] = {
+    HTMLFileTransport.name: HTMLFileTransport,
+    XHRMultipartTransport.name: XHRMultipartTransport,
+}
+POLLING: dict[str, type[PollingSide]] = {
+    XHRPollingTransport.name: XHRPollingTransport,
+    JSONPPollingTransport.name: JSONPPollingTransport,
+}
+#: Wire name -> transport class, every transport.
+TRANSPORTS: dict[str, type[HTTPSide]] = {**UPGRADES, **STREAMING, **POLLING}

@@ -37,5 +37,7 @@ class JSONPPollingTransport(XHRPollingTransport):
         """``io.j[index]("<payload>");``."""
         return jsonp_body(index, payload)
 
-    #: Field ``d`` of the form body, JSON-decoded (raises ProtocolError).
-    decode_post = staticmethod(decode_jsonp_form)
+    @staticmethod
+    def decode_post(body: bytes) -> str:
+        """Field ``d`` of the form body, JSON-decoded (raises ProtocolError)."""
+        return decode_jsonp_form(body)

@@ -60,8 +60,16 @@ class XHRPollingTransport:
         """The body answering a poll with ``payload``: the payload itself."""
         return payload
 
-    #: The payload text of a POST body (raises ProtocolError).
-    decode_post = staticmethod(decode_text_body)
+    @staticmethod
+    def decode_post(body: bytes) -> str:
+        """The payload text of a POST body (raises ProtocolError)."""
+        return decode_text_body(body)
+
+    @classmethod
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
+        """A poll's answer carrying ``payload`` (``7:::1+0`` or a farewell); a poll's
+        answer is written whole, so ``opened`` changes nothing."""
+        return cls.render(payload, index).encode("utf-8")
 
     def poll(self, duration: float) -> str:
         """Wait for packets and return the payload to answer the GET with."""

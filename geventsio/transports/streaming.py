@@ -18,8 +18,6 @@ import logging
 import socket
 from typing import TYPE_CHECKING, ClassVar
 
-import gevent
-
 from ..core.session import SessionState
 from ..core.timers import HubTimer
 from ..protocol import (
@@ -31,9 +29,8 @@ from ..protocol import (
     htmlfile_chunk,
     multipart_part,
 )
-from .ending import finish_writer, shutdown_quietly
+from .held import HeldTransport
 from .polling import decode_text_body
-from .websocket import FLUSH_GRACE
 
 if TYPE_CHECKING:
     from ..core.session import Session
@@ -56,23 +53,17 @@ def http_chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
 
 
-class StreamingHTTPTransport:
+class StreamingHTTPTransport(HeldTransport):
     """Base of the streaming HTTP transports; subclasses say how the body looks."""
 
-    name: ClassVar[str]
-    streaming: ClassVar[bool] = True
     content_type: ClassVar[str]
     answer_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self, session: "Session", sock: socket.socket) -> None:
-        self.session = session
-        self.sock = sock
-        self._closing = False  # no more writes: the connection or the session is ending
+        super().__init__(session, sock)
         self._replaced = False  # another transport owns the outbox now
         self._writing = False  # the writer is inside sendall
-        self._grace_timer: HubTimer | None = None
         self._abandon_timer: HubTimer | None = None
-        self._writer: gevent.Greenlet | None = None
 
     # -- how the body looks (subclasses) -----------------------------------------------
     @staticmethod
@@ -80,8 +71,10 @@ class StreamingHTTPTransport:
         """Streaming transports name no callback index."""
         return 0
 
-    #: POSTs carry a raw payload, as xhr-polling's.
-    decode_post = staticmethod(decode_text_body)
+    @staticmethod
+    def decode_post(body: bytes) -> str:
+        """POSTs carry a raw payload, as xhr-polling's (raises ProtocolError)."""
+        return decode_text_body(body)
 
     @classmethod
     def prelude(cls) -> str:
@@ -118,6 +111,12 @@ class StreamingHTTPTransport:
         """The chunks carrying ``texts``, then the epilogue and the last chunk."""
         return cls.encode_write(texts) + http_chunk(cls.epilogue().encode("utf-8")) + LAST_CHUNK
 
+    @classmethod
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
+        """``payload`` (``7:::1+0`` or a farewell) as a whole body, or, once the head and
+        prelude are out, as the chunks that end the response."""
+        return cls.encode_end([payload]) if opened else cls.whole_body(payload)
+
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:
         """Serve the session until the connection, the session or this transport ends.
@@ -127,17 +126,14 @@ class StreamingHTTPTransport:
         """
         session = self.session
         session.attach(self)
-        self._writer = gevent.spawn(self._write_loop)
+        self._spawn_writer(self._write_loop)
         try:
             self._wait_for_end()
         finally:
             self._closing = True
             session.detach(self)
             session.outbox.wake()
-            self._finish_writer()
-            self._shutdown()
-            if self._grace_timer is not None:
-                self._grace_timer.close()
+            self._release()
             self._end_abandoned_session_later()
 
     def _end_abandoned_session_later(self) -> None:
@@ -185,27 +181,16 @@ class StreamingHTTPTransport:
         self._shutdown()
 
     def _send(self, data: bytes) -> bool:
-        """sendall ``data``; False (and the transport closing) if the connection failed."""
+        """sendall ``data`` (noting that a write is under way); False if it failed."""
         self._writing = True
         try:
-            self.sock.sendall(data)
-        except OSError:
-            self._closing = True
-            return False
+            return super()._send(data)
         finally:
             self._writing = False
-        return True
 
-    def _finish_writer(self) -> None:
-        finish_writer(self._writer)
-
-    def _shutdown(self) -> None:
-        shutdown_quietly(self.sock)
-
-    def _arm_grace(self) -> None:
-        """Cut the connection after FLUSH_GRACE if the writer cannot finish (peer not reading)."""
-        if self._grace_timer is None:
-            self._grace_timer = HubTimer.started(FLUSH_GRACE, self._shutdown)
+    def _wake_writer(self) -> None:
+        """The writer waits on the outbox: wake it to write what is queued, or end."""
+        self.session.outbox.wake()
 
     # -- what the session calls --------------------------------------------------------
     def ready_for_volatile(self) -> bool:
@@ -214,17 +199,10 @@ class StreamingHTTPTransport:
                 and len(self.session.outbox) < VOLATILE_SLACK)
 
     def replaced(self) -> None:
-        """Another transport took the session over: end this response, take no packets."""
+        """Another transport took the session over: end this response properly (its
+        last chunk), taking no more packets, as when the session ends."""
         self._replaced = True
-        self._closing = True
-        self.session.outbox.wake()
-        self._arm_grace()
-
-    def session_closed(self) -> None:
-        """The session ended: write what is queued (``0::``), end the response, close."""
-        self._closing = True
-        self.session.outbox.wake()
-        self._arm_grace()
+        self.session_closed()
 
 
 class HTMLFileTransport(StreamingHTTPTransport):

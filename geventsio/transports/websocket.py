@@ -23,7 +23,6 @@ from gevent.ssl import SSLSocket as GeventSSLSocket
 
 from ..core.fairness import TurnTaker
 from ..core.session import SessionState
-from ..core.timers import HubTimer
 from ..protocol.frames import (
     Close,
     FrameError,
@@ -35,7 +34,7 @@ from ..protocol.frames import (
     encode_frame,
     text_frame_header,
 )
-from .ending import finish_writer, shutdown_quietly
+from .held import HeldTransport
 
 if TYPE_CHECKING:
     from ..core.session import Session
@@ -47,9 +46,6 @@ __all__ = [
 
 log = logging.getLogger("geventsio.transports.websocket")
 
-#: Seconds a closed session's last packets may take to reach a peer before the
-#: connection is cut (a peer that reads nothing would otherwise hold it open).
-FLUSH_GRACE = 5.0
 #: Bytes asked of the connection per read; every frame they complete is handled.
 READ_SIZE = 65536
 
@@ -87,7 +83,7 @@ def encode_text_frames(texts: list[str]) -> bytes:
     return b"".join([_frame(text) for text in texts])
 
 
-class WebSocketTransport:
+class WebSocketTransport(HeldTransport):
     """Carries one session over one websocket until either side ends.
 
     Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
@@ -98,35 +94,36 @@ class WebSocketTransport:
     """
 
     name: ClassVar[str] = "websocket"
-    streaming: ClassVar[bool] = True
 
-    __slots__ = ("session", "read", "sock", "_raw_send", "_closing", "_close_sent",
-                 "_close_code", "_pong", "_flush_scheduled", "_grace_timer", "_writer")
+    __slots__ = ("read", "_raw_send", "_close_sent", "_close_code", "_pong",
+                 "_flush_scheduled")
 
     def __init__(self, session: "Session", read: Callable[[int], bytes],
                  sock: socket.socket) -> None:
-        self.session = session
+        super().__init__(session, sock)
         #: Reads up to n bytes the connection received (one system call at most), the
         #: bytes buffered after the upgrade request first.
         self.read = read
-        self.sock = sock
         #: The OS socket's send (non-blocking) when writing from the hub is safe: a plain
         #: gevent socket, not TLS (whose bytes must go through the SSL object).
         self._raw_send: Any = _raw_send_of(sock)
-        self._closing = False
         self._close_sent = False
         self._close_code = 1000  # what our close frame will say
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
-        self._grace_timer: HubTimer | None = None
-        self._writer: gevent.Greenlet | None = None
+
+    @classmethod
+    def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
+        """``payload`` (``7:::1+0``) as a text frame, then a normal close frame; the
+        handler writes it after the ``101`` (``opened``), as the reference does."""
+        return encode_text_frames([payload]) + close_frame(1000)
 
     def run(self) -> None:
         """Serve the session until the connection or the session ends (blocks)."""
         session = self.session
         _no_delay(self.sock)
+        session.attach(self)  # raises InvalidStateError for an ended session: nothing to undo
         session.outbox.listen(self._on_packets)
-        session.attach(self)
         self._on_packets()  # "1::" was queued before anyone listened
         try:
             self._read_loop()
@@ -136,10 +133,7 @@ class WebSocketTransport:
             if self._writer is None:
                 self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
             session.outbox.listen(None)
-            self._finish_writer()
-            self._shutdown()
-            if self._grace_timer is not None:
-                self._grace_timer.close()
+            self._release()
 
     def _read_loop(self) -> None:
         """Read, parse every frame a read completes, handle them in order; return when
@@ -213,7 +207,7 @@ class WebSocketTransport:
                 self._closing = True
                 return
         if sent < len(data):
-            self._writer = gevent.spawn(self._write_loop, data[sent:])
+            self._spawn_writer(self._write_loop, data[sent:])
         elif self._close_sent:
             self._shutdown()
 
@@ -239,49 +233,26 @@ class WebSocketTransport:
             data += close_frame(self._close_code)
         return data
 
+    def _wake_writer(self) -> None:
+        """Have what is queued, and the close frame once the session ended, written."""
+        self._on_packets()
+
     def _write_loop(self, data: bytes) -> None:
         """Writer greenlet: send ``data`` (blocking), then whatever is queued, until empty."""
-        sendall = self.sock.sendall
         try:
-            while data:
-                sendall(data)
+            while data and self._send(data):
                 if self._close_sent:
                     self._shutdown()
                     return
                 data = self._pending_bytes()
-        except OSError:
-            self._closing = True
         finally:
             self._writer = None
-
-    def _finish_writer(self) -> None:
-        finish_writer(self._writer)
-
-    def _shutdown(self) -> None:
-        shutdown_quietly(self.sock)
 
     def ready_for_volatile(self) -> bool:
         """True unless the peer does not keep up (a writer greenlet exists only while the
         socket buffer is full) or the connection is ending: a packet queued now goes out
         at once."""
         return self._writer is None and not self._closing
-
-    def replaced(self) -> None:
-        """Another transport took the session over: end this connection."""
-        self._closing = True
-        self._shutdown()
-
-    def session_closed(self) -> None:
-        """The session ended: queued packets (``0::``) and a close frame go out, then the
-        connection is shut down.
-
-        A peer that reads nothing can leave the writer blocked for ever, and the reader
-        with it; after FLUSH_GRACE seconds the connection is shut down regardless.
-        """
-        self._closing = True
-        self._on_packets()
-        if self._grace_timer is None:
-            self._grace_timer = HubTimer.started(FLUSH_GRACE, self._shutdown)
 
 
 def _raw_send_of(sock: Any) -> Any:

@@ -1,0 +1,111 @@
+"""Reading a connection after a websocket upgrade, with nothing held while it is idle.
+
+The request head was read through gevent's buffered ``rfile`` (an 8 KB buffer per
+connection). A client may send its first frames right behind the head, so those bytes can
+be in that buffer. :func:`take_over` takes them out without waiting, lets the buffered
+reader go (and its buffer with it: most websockets sit idle for minutes, and thousands of
+8 KB buffers add up), and returns an :class:`UpgradedReader` that hands out those bytes
+first and then reads the socket itself. ``socket.recv`` waits for the socket to be
+readable before it allocates anything, where a buffered ``read1(n)`` allocates its n-byte
+result first and holds it for as long as the connection stays silent.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Callable
+
+import gevent.socket
+
+__all__ = ["UpgradedReader", "reader_of", "take_over", "NO_BODY"]
+
+
+class _NoBody(io.RawIOBase):
+    """An empty request body (every read gives b""): what replaces the buffered reader."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return 0
+
+
+#: Shared by every upgraded connection and every session's copy of its first environ.
+NO_BODY = _NoBody()
+
+
+class UpgradedReader:
+    """``read(n)``: up to n bytes of the connection, one system call at most.
+
+    On a plain gevent socket, once a read has emptied the socket (it returned less than
+    asked), the next one waits for the socket to be readable before reading: a client
+    that sends a message and waits for the answer would otherwise cost a read that
+    fails (``EAGAIN``) before every read that succeeds. Other sockets (TLS, whose
+    object may hold decrypted bytes the descriptor does not show) use their ``recv``.
+    """
+
+    __slots__ = ("_leftover", "_recv", "_wait", "_drained")
+
+    def __init__(self, leftover: bytes, recv: Callable[[int], bytes],
+                 wait: Callable[[], None] | None = None) -> None:
+        self._leftover = leftover
+        self._recv = recv
+        #: Blocks until the socket is readable; None: ``recv`` waits by itself.
+        self._wait = wait
+        self._drained = False
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; b"" at the end of the stream."""
+        leftover = self._leftover
+        if leftover:
+            self._leftover = b""
+            return leftover
+        wait = self._wait
+        if wait is None:
+            return self._recv(size)
+        if self._drained:
+            wait()
+        while True:
+            try:
+                data = self._recv(size)
+            except BlockingIOError:  # woken with nothing to read after all
+                wait()
+                continue
+            self._drained = len(data) < size
+            return data
+
+
+def reader_of(sock: Any, leftover: bytes) -> UpgradedReader:
+    """The reader of ``sock``: wait-then-read on a plain gevent socket, else its recv."""
+    if type(sock) is not gevent.socket.socket:
+        return UpgradedReader(leftover, sock.recv)
+    raw_recv = sock._sock.recv  # the OS socket, non-blocking under gevent
+    wait, readable = sock._wait, sock._read_event  # gevent's own wait (and its timeout)
+    return UpgradedReader(leftover, raw_recv, lambda: wait(readable))
+
+
+def buffered_bytes(rfile: Any, sock: Any) -> bytes:
+    """Whatever ``rfile`` holds now (at most its buffer), without waiting: with the
+    socket non-blocking for the call, an empty buffer reads what the socket has ready."""
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)
+    try:
+        return bytes(rfile.read1(65536) or b"")
+    except (BlockingIOError, InterruptedError):
+        return b""
+    finally:
+        sock.settimeout(timeout)
+
+
+def take_over(handler: Any) -> UpgradedReader:
+    """The reader of an upgraded connection; ``handler`` lets its buffered reader go."""
+    leftover = buffered_bytes(handler.rfile, handler.socket)
+    handler.rfile = NO_BODY
+    wsgi_input = getattr(handler, "wsgi_input", None)
+    if wsgi_input is not None:
+        wsgi_input.rfile = NO_BODY
+    environ = getattr(handler, "environ", None)
+    if environ is not None:
+        environ["wsgi.input"] = NO_BODY
+    handler.__dict__.pop("headers", None)  # the request's headers: read, and in the environ
+    return reader_of(handler.socket, leftover)
