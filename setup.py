@@ -47,12 +47,15 @@ setup(
         # apps (tests/compat); gunicorn: the worker tests; prometheus_client: the metrics
         # page; sphinx and myst-parser: tests/test_docs_site.py builds the docs with -W;
         # ruff and mypy: .ci/run checks the package with them (settings in pyproject.toml);
+        # redis: the many-process tests against a real redis-server;
         # gevent-websocket: the raw baseline of the benchmarks' smoke test (the server
         # itself no longer uses it: the upgrade and the frames are geventsio's own).
         "test": ["gevent-websocket>=0.10.1", "pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "orjson>=3.9",
                  "flask>=2", "pyramid>=2", "pastedeploy>=3", "django>=4.2",
                  "gunicorn[gevent]>=21", "prometheus_client>=0.16", "sphinx>=7",
-                 "myst-parser>=2", "ruff>=0.4", "mypy>=1.8"],
+                 "myst-parser>=2", "ruff>=0.4", "mypy>=1.8", "redis>=4.5"],
+        # message_queue='redis://...': many processes (docs/scaling.md).
+        "redis": ["redis>=4.5"],
         # The Prometheus page at metrics_path=.
         "metrics": ["prometheus_client>=0.16"],
         # the documentation site: sphinx-build -W docs docs/_build

@@ -4,6 +4,7 @@ Serve with :class:`SocketIOServer` (or route Socket.IO requests yourself with
 :func:`socketio_manage`) and handle each endpoint with a :class:`BaseNamespace` subclass.
 """
 
+from .cluster.emitter import QueueEmitter
 from .core.storage import ClientStore, MemoryStore
 from .emitter import Emitter
 from .exceptions import (
@@ -29,6 +30,7 @@ __all__ = [
     "RoomsMixin",
     "BroadcastMixin",
     "Emitter",
+    "QueueEmitter",
     "ClientStore",
     "MemoryStore",
     "GeventSIOError",

@@ -137,11 +137,14 @@ class Emitter:
     def clients(self, room: str | None = None) -> list[str]:
         """The sids this emitter would reach now; with ``room``, the members of that room
         instead of this emitter's rooms."""
+        manager = self.manager
         if not self.is_broadcast:
-            here = self.manager.index.members(self.endpoint)
-            return [self.sid] if self.sid in here and self.sid in self.manager.sessions else []
+            if manager.cluster is not None and self.sid not in manager.sessions:
+                return [self.sid] if self.sid in manager.clients(self.endpoint) else []
+            here = manager.index.members(self.endpoint)
+            return [self.sid] if self.sid in here and self.sid in manager.sessions else []
         rooms = self.rooms if room is None else {room}
-        found = self.manager.index.targets(self.endpoint, rooms or None)
+        found = manager.clients(self.endpoint, rooms or None)
         skip = self.exclude if self.sid is None else self.exclude | {self.sid}
         return [sid for sid in found if sid not in skip]
 

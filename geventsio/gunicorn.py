@@ -11,8 +11,9 @@ The WSGI application routes Socket.IO requests itself with :func:`socketio_manag
     class Worker(GeventSocketIOWorker):
         socketio_options = {'namespaces': {'/chat': Chat}, 'heartbeat_timeout': 30}
 
-Sessions live in the worker process that created them, so run **one** worker: with
-several, a client's next request may reach a worker that does not know its session.
+Sessions live in the worker process that created them, so run **one** worker, or give
+the workers a message queue (``socketio_options = {'message_queue': 'redis://...'}``):
+then any number of workers serve the same clients (docs/scaling.md).
 
 SIGTERM stops the worker gracefully: each server stops as ``SocketIOServer.stop`` does
 (drain what is queued, close every session), within gunicorn's ``--graceful-timeout``.
@@ -68,9 +69,10 @@ class GeventSocketIOWorker(GeventPyWSGIWorker):
             gevent.spawn(server.stop, timeout=self.cfg.graceful_timeout)
 
     def init_process(self) -> None:
-        if self.cfg.workers > 1:
+        if self.cfg.workers > 1 and self.socketio_options.get("message_queue") is None:
             self.log.warning(
                 "geventsio: %d workers; Socket.IO sessions live in one process, so a "
-                "client may reach a worker that does not know its session. Use -w 1.",
+                "client may reach a worker that does not know its session. Use -w 1, or "
+                "give the workers a message_queue in socketio_options.",
                 self.cfg.workers)
         super().init_process()

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
 
+from .cluster import connect
 from .core.config import DEFAULT_POLICY_PORT, MAX_HEADER_BYTES, MAX_HEADERS, ServerConfig
 from .core.manager import Manager
 from .core.metrics import MetricsPage
@@ -104,8 +105,6 @@ class SocketIOServer(WSGIServer):
         store: ClientStore | None = None, **kwargs: Any,
     ) -> None:
         parameters = dict(locals())  # first: every option as given, nothing else yet
-        if message_queue is not None:
-            raise ConfigurationError("message_queue= is not available in this release")
         legacy = split_options(kwargs)
         self.config = config_from(parameters, legacy)
         checked = _check_namespaces(namespaces) if namespaces is not None else None
@@ -113,6 +112,8 @@ class SocketIOServer(WSGIServer):
                                default_namespace=BaseNamespace)
         #: gevent-socketio's ``socket.server``: sessions reach their server through it.
         self.manager.server = self
+        if message_queue is not None:  # many processes: see docs/scaling.md
+            connect(self.manager, message_queue, keep_store=store is not None)
         self.client_files = ClientFiles.for_config(self.config)
         #: The Prometheus page at ``metrics_path`` (None without one).
         self.metrics = MetricsPage(self.manager) if metrics_path is not None else None
@@ -137,6 +138,8 @@ class SocketIOServer(WSGIServer):
         """Start serving; with ``policy_server=True`` also the Flash policy listener,
         bound to the same host on ``policy_port``."""
         super().start()
+        if self.manager.cluster is not None:
+            self.manager.cluster.start()
         config = self.config
         if config.policy_server and self.policy_server is None:
             document = policy_document(config.allowed_origins)
@@ -171,6 +174,8 @@ class SocketIOServer(WSGIServer):
             # reach this server again while it shuts down
         self.manager.drain(timeout / 2)
         self.manager.close_all("server shutdown", notify=goodbye)
+        if self.manager.cluster is not None:
+            self.manager.cluster.stop()
         policy, self.policy_server = self.policy_server, None
         if policy is not None:
             policy.stop(timeout)

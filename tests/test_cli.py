@@ -42,8 +42,8 @@ def test_help_lists_every_server_option():
     (["--namespace", "/chat"], "a namespace is ENDPOINT=module:Class"),
     (["--namespace", "/chat=tests.cli_app:NOT_A_CALLABLE"], "must be a BaseNamespace"),
     (["--heartbeat-timeout", "soon"], "heartbeat_timeout must be a number, got 'soon'"),
-    (["--message-queue", "redis://127.0.0.1:1/0", "--heartbeat-interval", "2.5"],
-     "message_queue"),
+    (["--message-queue", "amqp://127.0.0.1:1/", "--heartbeat-interval", "2.5"],
+     "message_queue must be a redis://"),
 ])
 def test_bad_arguments_get_a_clear_error(argv, message):
     done = _run(*argv, "--port", "0")

@@ -26,6 +26,9 @@ PROMISES = {
     "gunicorn": "import geventsio.gunicorn, geventsio.sgunicorn",
     "fast": "from geventsio.protocol.codec import JSON_BACKEND; "
             "assert JSON_BACKEND == 'orjson', JSON_BACKEND",
+    "redis": "from gevent import monkey; monkey.patch_all(); "
+             "from geventsio.cluster import open_backend; "
+             "open_backend('redis://127.0.0.1:1/0').close()",
 }
 
 

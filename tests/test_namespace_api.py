@@ -105,7 +105,7 @@ def test_bad_namespace_maps_are_refused(bad):
         SocketIOServer(("127.0.0.1", 0), None, namespaces=bad)
 
 
-@pytest.mark.parametrize("option", [{"message_queue": "redis://x"},
+@pytest.mark.parametrize("option", [{"message_queue": "amqp://x"},
                                     {"origins": "example.com"}, {"transports": ["carrier-pigeon"]},
                                     {"heartbeat_interval": 0}, {"resource": "/"}])
 def test_options_not_available_are_refused_not_ignored(option):

@@ -10,12 +10,12 @@ client's namespace: a later many-process backend replaces what is behind both.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import gevent
 from gevent.pool import Group
 
-from ..exceptions import ProtocolError
+from ..exceptions import GeventSIOError, ProtocolError
 from ..protocol import new_sid
 from .admission import Admission
 from .config import ServerConfig
@@ -26,6 +26,9 @@ from .rooms import RoomIndex
 from .session import Session
 from .storage import ClientStore, MemoryStore
 from .timers import HubTimer
+
+if TYPE_CHECKING:
+    from ..cluster.dispatcher import Dispatcher
 
 __all__ = ["Manager"]
 
@@ -59,9 +62,20 @@ class Manager:
         self.farewells: dict[str, tuple[str, HubTimer]] = {}
         #: The server these sessions belong to (``session.server``), set by the server.
         self.server: Any = None
+        #: The link to the other processes (``message_queue=``; set by
+        #: :func:`geventsio.cluster.join`, which also replaces the index and the store);
+        #: None in one process.
+        self.cluster: Dispatcher | None = None
 
     def __len__(self) -> int:
         return len(self.sessions)
+
+    def clients(self, endpoint: str, rooms: Iterable[str] | None = None) -> set[str]:
+        """The sids in ``endpoint`` (in any of ``rooms``): of every process in a cluster."""
+        chosen = None if rooms is None else frozenset(rooms)
+        if self.cluster is not None:
+            return self.cluster.clients(endpoint, chosen)
+        return set(self.index.targets(endpoint, chosen))
 
     def create_session(self, handshake: dict[str, Any]) -> Session:
         """A new session with a fresh unguessable sid (from ``secrets``).
@@ -69,18 +83,37 @@ class Manager:
         Raises ProtocolError (503, 429) when the server holds ``max_sessions`` or the
         handshake's address passed ``max_handshakes_per_address``.
         """
+        self._admit(handshake)
+        sid = new_sid()
+        while sid in self.sessions:  # 120 random bits: practically never loops
+            sid = new_sid()
+        return self.adopt(sid, handshake)
+
+    def adopt(self, sid: str, handshake: dict[str, Any]) -> Session:
+        """The session ``sid`` of this process, made from its handshake data."""
+        session = Session(sid, self, handshake)
+        session.namespace_classes = self.namespaces
+        self.sessions[sid] = session
+        return session
+
+    def handshake(self, handshake: dict[str, Any]) -> str:
+        """A new sid for a client that handshook: its session in one process; in a
+        cluster its handshake data, kept for the process its first transport request
+        reaches (see docs/scaling.md). Raises ProtocolError as :meth:`create_session`."""
+        cluster = self.cluster
+        if cluster is None:
+            return self.create_session(handshake).sid
+        self._admit(handshake)
+        sid = new_sid()
+        cluster.record_handshake(handshake, sid)
+        return sid
+
+    def _admit(self, handshake: dict[str, Any]) -> None:
         try:
             self.admission.admit(len(self.sessions), handshake["address"]["address"])
         except ProtocolError:
             self.counters.handshakes_refused += 1
             raise
-        sid = new_sid()
-        while sid in self.sessions:  # 120 random bits: practically never loops
-            sid = new_sid()
-        session = Session(sid, self, handshake)
-        session.namespace_classes = self.namespaces
-        self.sessions[sid] = session
-        return session
 
     def get(self, sid: str) -> Session | None:
         """The live session with this sid, or None."""
@@ -90,7 +123,15 @@ class Manager:
         """Forget a session (called by the session as it closes)."""
         if self.sessions.get(session.sid) is session:
             del self.sessions[session.sid]
-            self.store.drop(session.sid)
+            self._drop_store(session.sid)
+            if self.cluster is not None:
+                self.cluster.forget(session.sid)
+
+    def _drop_store(self, sid: str) -> None:
+        try:
+            self.store.drop(sid)
+        except GeventSIOError:  # the queue is unreachable: its keys expire on their own
+            pass
 
     def keep_farewell(self, sid: str, payload: str) -> None:
         """Hold what a closed session could not deliver (its ``0::``) for its next poll.
@@ -101,6 +142,8 @@ class Manager:
         self.drop_farewell(sid)
         timer = HubTimer.started(self.config.close_timeout, self.drop_farewell, sid)
         self.farewells[sid] = (payload, timer)
+        if self.cluster is not None:
+            self.cluster.farewell_kept(sid)
 
     def take_farewell(self, sid: str) -> str | None:
         """The payload kept for a closed session's next poll (once), or None."""
@@ -124,6 +167,35 @@ class Manager:
                 rooms: Iterable[str] | None = None, exclude: Iterable[str] = (),
                 volatile: bool = False) -> int:
         """Queue one encoded packet for every target; returns how many got it.
+
+        As :meth:`deliver_local`, for the clients of every process in a cluster: a
+        packet for one client held elsewhere goes to its owner (counted 1 if it has a
+        live one); any other is delivered here and published once for the other
+        processes (only this process's deliveries are counted).
+        """
+        cluster = self.cluster
+        if cluster is None:
+            return self.deliver_local(text, endpoint, sid=sid, rooms=rooms,
+                                      exclude=exclude, volatile=volatile)
+        if rooms is not None:
+            rooms = tuple(rooms)
+            if not rooms:
+                return 0
+        skip = exclude if isinstance(exclude, (frozenset, set)) else frozenset(exclude)
+        if sid is not None:
+            if sid in self.sessions or sid in skip:
+                return self.deliver_local(text, endpoint, sid=sid, volatile=volatile)
+            return 1 if cluster.to_client(text, endpoint, sid, volatile) else 0
+        count = self.deliver_local(text, endpoint, rooms=rooms, exclude=skip,
+                                   volatile=volatile)
+        cluster.broadcast(text, endpoint, rooms, skip, volatile)
+        return count
+
+    def deliver_local(self, text: str, endpoint: str, *, sid: str | None = None,
+                      rooms: Iterable[str] | None = None, exclude: Iterable[str] = (),
+                      volatile: bool = False) -> int:
+        """Queue one encoded packet for every target of this process; returns how many
+        got it.
 
         Targets: the client ``sid`` alone, if it is connected to ``endpoint``; else the
         clients in any of ``rooms`` of ``endpoint``; else every client joined to
@@ -167,8 +239,16 @@ class Manager:
         """End client ``sid``'s namespace ``endpoint`` (``''``: its whole session), as the
         namespace's own ``disconnect()`` would; False if it is not connected there.
 
-        Like :meth:`deliver`, this is how code outside the client's handlers reaches it.
+        Like :meth:`deliver`, this is how code outside the client's handlers reaches it;
+        in a cluster, a client held by another process is disconnected there (True if
+        it has a live owner).
         """
+        if self.cluster is not None and sid not in self.sessions:
+            return self.cluster.disconnect(sid, endpoint, notify)
+        return self.disconnect_local(sid, endpoint, notify)
+
+    def disconnect_local(self, sid: str, endpoint: str, notify: bool = True) -> bool:
+        """:meth:`disconnect` for a client of this process."""
         session = self.sessions.get(sid)
         if session is None or sid not in self.index.members(endpoint):
             return False

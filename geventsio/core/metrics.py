@@ -23,7 +23,7 @@ class Counters:
     """Running totals since the server started (plain integers: cheap to add to)."""
 
     __slots__ = ("packets_in", "packets_out", "volatile_dropped", "slow_disconnects",
-                 "protocol_errors", "handshakes_refused")
+                 "protocol_errors", "handshakes_refused", "relayed_requests", "queue_errors")
 
     def __init__(self) -> None:
         #: Packets received from clients (every transport).
@@ -38,6 +38,10 @@ class Counters:
         self.protocol_errors = 0
         #: Handshakes refused: authorization, origins, max_sessions, the handshake rate.
         self.handshakes_refused = 0
+        #: Requests for sessions another process owns, relayed to it (message_queue=).
+        self.relayed_requests = 0
+        #: Messages for other processes lost because the message queue was unreachable.
+        self.queue_errors = 0
 
 
 _COUNTER_HELP = {
@@ -47,6 +51,8 @@ _COUNTER_HELP = {
     "slow_disconnects": "clients disconnected because too much waited for them",
     "protocol_errors": "malformed packets and refused requests",
     "handshakes_refused": "handshakes refused (authorization, origins, limits)",
+    "relayed_requests": "requests relayed to the process owning their session",
+    "queue_errors": "messages for other processes lost (message queue unreachable)",
 }
 
 

@@ -36,6 +36,7 @@ from .binding import bind_session
 from .cors import check_origin, cors_headers, preflight_headers
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import authorized, handshake_data
+from .relay import serve_elsewhere
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
 
@@ -199,8 +200,8 @@ class SocketIOHandler(HTTPAnswers):
             self._respond(HTTPStatus.FORBIDDEN, b"handshake unauthorized",
                           headers=self._cors_headers())
             return
-        session = self.server.manager.create_session(handshake)
-        body = format_handshake(session.sid, config.heartbeat_timeout,
+        sid = self.server.manager.handshake(handshake)
+        body = format_handshake(sid, config.heartbeat_timeout,
                                 config.close_timeout, config.transports)
         if jsonp is None:
             self._respond(HTTPStatus.OK, body.encode("utf-8"), headers=self._cors_headers())
@@ -218,6 +219,10 @@ class SocketIOHandler(HTTPAnswers):
             raise ProtocolError(f"transport not supported: {name}",
                                 reason=ErrorReason.TRANSPORT_NOT_SUPPORTED)
         session = self.server.manager.get(sid)
+        if session is None and self.server.manager.cluster is not None:
+            session = self.server.manager.cluster.claim(sid)  # its first request: ours
+            if session is None and name not in UPGRADES and serve_elsewhere(self, name, sid):
+                return
         if name in UPGRADES:
             self._websocket(session, UPGRADES[name])
             return
@@ -251,7 +256,10 @@ class SocketIOHandler(HTTPAnswers):
         if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
             raise ProtocolError("a path without a transport only serves ?disconnect",
                                 status=HTTPStatus.NOT_FOUND)
-        self._end_on_request(self.server.manager.get(sid))
+        manager = self.server.manager
+        if manager.cluster is not None and manager.get(sid) is None:
+            manager.disconnect(sid, "", notify=True)  # its owner ends it
+        self._end_on_request(manager.get(sid))
 
     def _end_on_request(self, session: Session | None) -> None:
         """``?disconnect``: end the session (a pending poll gets ``0::``), answer empty."""
