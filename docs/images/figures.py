@@ -155,8 +155,9 @@ def reconnect() -> str:
 def layers() -> str:
     """The package's layers, top to bottom; each imports only those below it."""
     bands = [
-        ("entry points", "server.py  gunicorn.py  cli.py  paste.py  sdjango.py  testing.py",
-         "start serving, under gevent, gunicorn, PasteDeploy, Django, the command line"),
+        ("entry points", "server.py  gunicorn.py  cli.py  paste.py  sdjango.py  testing.py  "
+         "cluster/", "start serving (gevent, gunicorn, PasteDeploy, Django, the command "
+         "line); cluster/ joins many processes"),
         ("application API", "namespace.py  emitter.py  mixins.py  socketsview.py  client/",
          "what apps subclass and call: BaseNamespace, server.of(ns), the mixins"),
         ("http/", "handler.py  responses.py  headers.py  cors.py  static.py  flashpolicy.py",
