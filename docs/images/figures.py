@@ -162,7 +162,7 @@ def layers() -> str:
          "what apps subclass and call: BaseNamespace, server.of(ns), the mixins"),
         ("http/", "handler.py  responses.py  headers.py  cors.py  static.py  flashpolicy.py",
          "routes a request: handshake, transport, static file, or the WSGI app"),
-        ("transports/", "websocket.py  polling.py  jsonp.py  streaming.py  base.py",
+        ("transports/", "websocket.py  polling.py  jsonp.py  streaming.py  held.py  base.py",
          "move one session's packets over one kind of connection"),
         ("core/", "session.py  inbound.py  hosting.py  manager.py  outbox.py  rooms.py  "
          "storage.py  acks.py  timers.py  config.py", "sessions and what they share in "
