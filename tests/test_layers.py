@@ -1,7 +1,8 @@
 """The package's layers import downwards only (docs/architecture.md draws them).
 
 protocol (pure) < core < transports < http < the top level (application API, entry
-points, the Python client). ``geventsio.exceptions`` is shared by all and imports nothing
+points, the Python client, and ``cluster/``, which the server uses to join many processes
+and which the lower layers reach only through ``manager.cluster``). ``geventsio.exceptions`` is shared by all and imports nothing
 of the package. Imports under ``if TYPE_CHECKING:`` are type references, not
 dependencies, and are not counted.
 """

@@ -155,13 +155,14 @@ def reconnect() -> str:
 def layers() -> str:
     """The package's layers, top to bottom; each imports only those below it."""
     bands = [
-        ("entry points", "server.py  gunicorn.py  cli.py  paste.py  sdjango.py  testing.py",
-         "start serving, under gevent, gunicorn, PasteDeploy, Django, the command line"),
+        ("entry points", "server.py  gunicorn.py  cli.py  paste.py  sdjango.py  testing.py  "
+         "cluster/", "start serving (gevent, gunicorn, PasteDeploy, Django, the command "
+         "line); cluster/ joins many processes"),
         ("application API", "namespace.py  emitter.py  mixins.py  socketsview.py  client/",
          "what apps subclass and call: BaseNamespace, server.of(ns), the mixins"),
         ("http/", "handler.py  responses.py  headers.py  cors.py  static.py  flashpolicy.py",
          "routes a request: handshake, transport, static file, or the WSGI app"),
-        ("transports/", "websocket.py  polling.py  jsonp.py  streaming.py  base.py",
+        ("transports/", "websocket.py  polling.py  jsonp.py  streaming.py  held.py  base.py",
          "move one session's packets over one kind of connection"),
         ("core/", "session.py  inbound.py  hosting.py  manager.py  outbox.py  rooms.py  "
          "storage.py  acks.py  timers.py  config.py", "sessions and what they share in "
