@@ -24,7 +24,11 @@ const opts = Object.assign({
 // Handshakes share one keep-alive agent; every polling client has its own (see pollAgent).
 const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
 // A polling client holds one long poll open and POSTs beside it, as a browser does.
-const pollAgent = () => new http.Agent({ keepAlive: true, maxSockets: 2, maxFreeSockets: 2 });
+// With `sources: K`, client i connects from 127.0.0.(2 + i % K): K client addresses, for
+// a balancer that pins clients by address (the affinity runs of docs/scaling.md).
+const pollAgent = (i) => new http.Agent(Object.assign(
+  { keepAlive: true, maxSockets: 2, maxFreeSockets: 2 },
+  opts.sources ? { localAddress: `127.0.0.${2 + (i % opts.sources)}` } : {}));
 const now = () => Number(process.hrtime.bigint()) / 1e6;  // milliseconds, float
 
 // ---- wire formats -------------------------------------------------------------------
@@ -307,7 +311,7 @@ async function polling() {
   let running = true;
   const client = opts.proto === 'eio4' ? eio4PollClient : sio1PollClient;
   const loops = [];
-  for (let i = 0; i < opts.clients; i++) loops.push(client(state, () => running));
+  for (let i = 0; i < opts.clients; i++) loops.push(client(state, () => running, i));
   const timing = await measure(state);
   running = false;
   await Promise.allSettled(loops);
@@ -328,8 +332,8 @@ function sio1Packets(body) {
   return out;
 }
 
-async function sio1PollClient(state, alive) {
-  const agent = pollAgent();
+async function sio1PollClient(state, alive, i) {
+  const agent = pollAgent(i);
   const sid = (await httpGet(`/socket.io/1/?t=${Date.now()}`, agent)).split(':')[0];
   const base = `/socket.io/1/xhr-polling/${sid}`;
   await httpGet(`${base}?t=${Date.now()}`, agent);  // "1::"
@@ -342,8 +346,8 @@ async function sio1PollClient(state, alive) {
   });
 }
 
-async function eio4PollClient(state, alive) {
-  const agent = pollAgent();
+async function eio4PollClient(state, alive, i) {
+  const agent = pollAgent(i);
   const open = await httpGet(`/socket.io/?EIO=4&transport=polling&t=${Date.now()}`, agent);
   const sid = JSON.parse(open.slice(1)).sid;
   const base = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;

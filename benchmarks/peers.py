@@ -2,7 +2,8 @@
 
 - ``.peers/node_modules``: socket.io 0.9.19, the reference server (from npm);
 - ``.peers/venv``: python-socketio 5, gevent, gevent-websocket (the Python peer and the raw
-  ceiling), orjson (geventsio's fast JSON codec), matplotlib (the chart) and py-spy (profiles).
+  ceiling), orjson (geventsio's fast JSON codec), matplotlib (the chart), py-spy (profiles)
+  and redis (the many-process servers' message queue).
 
 Nothing here is needed by the test suite; everything is fetched through npm and pip.
 """
@@ -24,6 +25,7 @@ VENV_PYTHON = os.path.join(VENV, "bin", "python")
 NODE_PACKAGES = {"socket.io": "0.9.19"}
 PYTHON_PACKAGES = [
     "python-socketio>=5,<6", "gevent", "gevent-websocket", "orjson", "matplotlib", "py-spy",
+    "redis",
 ]
 
 
@@ -36,7 +38,7 @@ def venv_ready() -> bool:
     """Whether the peers venv has everything (checked by importing it all)."""
     if not os.path.isfile(VENV_PYTHON):
         return False
-    probe = "import socketio, gevent, geventwebsocket, orjson, matplotlib"
+    probe = "import socketio, gevent, geventwebsocket, orjson, matplotlib, redis"
     return subprocess.run([VENV_PYTHON, "-c", probe], capture_output=True).returncode == 0
 
 

@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -128,19 +129,40 @@ class RunningServer:
         raise RuntimeError("no VmRSS")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server has used so far."""
-        with open(f"/proc/{self.pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server has used so far: every live process of its
+        group (a many-process server's workers, Redis and nginx count too)."""
+        ticks = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if int(fields[2]) == self.pid:  # its process group is the server's
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        """Kill the server (by its PID's process group) and reap it."""
-        if self.proc.poll() is None:
+        """Stop the server (by its PID's process group: SIGTERM, so a server that started
+        others can clean up, then SIGKILL) and reap it."""
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 10)):
+            if self.proc.poll() is not None:
+                break
             try:
-                os.killpg(self.proc.pid, 9)
+                os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
-                pass
+                break
+            try:
+                self.proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
         self.proc.wait(timeout=10)
+        try:  # whatever of its group is still there (a worker that ignored SIGTERM)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if self.proc.stderr:
             self.proc.stderr.close()
 

@@ -32,6 +32,8 @@ class Scenario:
     unit: str = "msg/s"
     lower_is_better: bool = False
     websocket: bool = True  # False: only servers with xhr-polling take part
+    #: The servers that take part (None: every server that can serve the job).
+    servers: frozenset[str] | None = None
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -53,11 +55,19 @@ SCENARIOS: tuple[Scenario, ...] = (
              {"clients": 1}, unit="round trips/s", websocket=False),
     Scenario("poll50", "xhr-polling round trips/s, 50 clients", "polling",
              {"clients": 50}, unit="round trips/s", websocket=False),
+    # Many processes (docs/scaling.md): a Redis queue, nginx in front, next to one process.
+    Scenario("xbcast200", "broadcast to 200 in a room, across processes", "bcast",
+             {"clients": 200, "inflight": 8, "concurrency": 50}, unit="deliveries/s",
+             servers=frozenset({"geventsio", "nginx1", "cluster1", "cluster2", "cluster4"})),
+    Scenario("xpoll50", "xhr-polling round trips/s, 50 clients from 10 addresses", "polling",
+             {"clients": 50, "sources": 10}, unit="round trips/s", websocket=False,
+             servers=frozenset({"geventsio", "nginx1", "cluster2", "cluster2-affinity"})),
 )
 
 #: --quick: fewer sessions and shorter runs, same code paths.
 QUICK_OVERRIDES: dict[str, dict[str, Any]] = {
     "bcast1000": {"clients": 1000},
+    "xbcast200": {"clients": 100},
     "idle10k": {"clients": 3000},
 }
 
@@ -79,6 +89,8 @@ class ServerSpec:
     def serves(self, scenario: Scenario) -> bool:
         """Whether this server takes part in ``scenario``."""
         if self.only is not None and scenario.name not in self.only:
+            return False
+        if scenario.servers is not None and self.name not in scenario.servers:
             return False
         return self.polling or scenario.websocket
 
@@ -112,8 +124,31 @@ def server_specs(python: str | None = None) -> dict[str, ServerSpec]:
                              env={"NODE_PATH": peers.NODE_MODULES}),
         "pysio5": ServerSpec("pysio5", "python-socketio 5 (gevent)",
                              (py, _server("pysio5_app.py")), "eio4"),
+        **cluster_specs(py),
         **_before(py),
     }
+
+
+#: Servers behind nginx (``servers/cluster.py``): name -> (workers, queue, affinity).
+CLUSTERS = {"nginx1": (1, False, False), "cluster1": (1, True, False),
+            "cluster2": (2, True, False), "cluster4": (4, True, False),
+            "cluster2-affinity": (2, True, True)}
+
+
+def cluster_specs(py: str) -> dict[str, ServerSpec]:
+    """geventsio behind nginx with N workers and a Redis queue (or one worker and no
+    queue: the proxy's own cost); they take part only in the scenarios made for them."""
+    specs = {}
+    for name, (workers, queue, affinity) in CLUSTERS.items():
+        label = f"geventsio, {workers} worker{'s' if workers > 1 else ''}"
+        label += " + Redis + nginx" if queue else " + nginx, no queue"
+        specs[name] = ServerSpec(
+            name, label + (" (affinity)" if affinity else ""), (py, _server("cluster.py")),
+            "sio1", env={"PYTHONPATH": ROOT, "BENCH_WORKERS": str(workers),
+                         "BENCH_QUEUE": "1" if queue else "0",
+                         "BENCH_AFFINITY": "1" if affinity else "0"},
+            only=frozenset({"xbcast200", "xpoll50"}))
+    return specs
 
 
 def _before(py: str) -> dict[str, ServerSpec]:

@@ -27,6 +27,8 @@ TINY = {
     "connect": {"concurrency": 2},
     "poll1": {"clients": 1},
     "poll50": {"clients": 3},
+    "xbcast200": {"clients": 20, "inflight": 2, "concurrency": 10},
+    "xpoll50": {"clients": 4, "sources": 2},
 }
 SETTINGS = Settings(runs=1, duration=0.4, warmup=0.1, pin=False)
 
@@ -49,8 +51,10 @@ def _need_loadgen() -> None:
 
 
 SERVERS = server_specs(python=sys.executable)
+#: The many-process servers (Redis, workers, nginx) once each in the scenarios made for them.
 CASES = [(scenario, name) for scenario in SCENARIOS
-         for name in ("geventsio", "raw") if SERVERS[name].serves(scenario)]
+         for name in ("geventsio", "raw", "nginx1", "cluster2", "cluster2-affinity")
+         if SERVERS[name].serves(scenario)]
 
 
 @pytest.mark.parametrize(("scenario", "server"), CASES,

@@ -2,8 +2,9 @@
 
 Run as ``python benchmarks/servers/geventsio_app.py PORT``; serves on 127.0.0.1 until
 killed. ``BENCH_JSON=json`` in the environment hides orjson, so the codec uses the stdlib
-(the "geventsio (stdlib json)" column). Events: ``echo`` (sent back to the sender, same
-arguments), ``bcast`` (sent to every client in the ``bench`` room).
+(the "geventsio (stdlib json)" column); ``BENCH_MESSAGE_QUEUE`` gives ``message_queue``
+(one worker of ``benchmarks/servers/cluster.py``). Events: ``echo`` (sent back to the
+sender, same arguments), ``bcast`` (sent to every client in the ``bench`` room).
 """
 
 from gevent import monkey
@@ -37,7 +38,8 @@ class Bench(BaseNamespace):
 def main(port: int) -> None:
     """Serve the bench namespace on 127.0.0.1:``port`` until killed."""
     server = SocketIOServer(("127.0.0.1", port), None, namespaces={"": Bench},
-                            log=None, backlog=4096)
+                            log=None, backlog=4096,
+                            message_queue=os.environ.get("BENCH_MESSAGE_QUEUE") or None)
     server.serve_forever()
 
 

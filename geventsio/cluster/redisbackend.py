@@ -28,6 +28,9 @@ log = logging.getLogger("geventsio.cluster")
 SCHEMES = ("redis://", "rediss://", "unix://")
 FIRST_DELAY = 0.1
 MAX_DELAY = 5.0
+#: Connections to Redis per process, and seconds a call waits for one when all are busy.
+POOL_SIZE = 100
+POOL_WAIT = 5.0
 
 
 class _Health:
@@ -87,9 +90,15 @@ class RedisBackend:
                 "message_queue with Redis needs the redis package: "
                 "pip install 'geventsio[redis]'") from None
         self._errors = (redis.RedisError, OSError)
-        # health checks: a pub/sub connection silently cut is noticed within seconds
-        self.redis: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                               health_check_interval=5)
+        # A blocking pool: a burst of concurrent calls (hundreds of clients handshaking at
+        # once) waits for a free connection. redis-py's default pool has a hard limit (100
+        # in redis 5+) and raises "Too many connections" past it, which would read as Redis
+        # being down: claims refused, clients told "not handshaken". Health checks: a
+        # pub/sub connection silently cut is noticed within seconds.
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=POOL_SIZE, timeout=POOL_WAIT, socket_timeout=5,
+            socket_connect_timeout=2, health_check_interval=5)
+        self.redis: Any = redis.Redis(connection_pool=pool)
         self.health = _Health(url.split("@")[-1])
         self._callbacks: dict[str, list[Callback]] = {}
         self._listener: gevent.Greenlet | None = None
