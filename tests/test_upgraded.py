@@ -134,3 +134,11 @@ def test_a_websocket_sessions_environ_keeps_the_request_but_no_body(make_server)
     wait_until(lambda: "socketio" in seen)
     assert seen == {"header": "yes", "query": "room=7", "body": b"", "socketio": True}
     ws.sock.close()
+
+
+def test_closing_one_sessions_empty_body_leaves_the_others_readable():
+    from geventsio.http.upgraded import NO_BODY
+
+    NO_BODY.close()  # what an app may do with its environ['wsgi.input']
+    assert not NO_BODY.closed
+    assert NO_BODY.read() == b"" and NO_BODY.readline() == b""

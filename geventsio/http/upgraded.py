@@ -29,6 +29,10 @@ class _NoBody(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         return 0
 
+    def close(self) -> None:
+        """Nothing: one object serves every session, so an app closing its
+        ``environ['wsgi.input']`` must not close it for the others."""
+
 
 #: Shared by every upgraded connection and every session's copy of its first environ.
 NO_BODY = _NoBody()
