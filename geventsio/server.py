@@ -48,7 +48,8 @@ def _check_namespaces(namespaces: Mapping[str, type]) -> dict[str, type]:
 
 #: The fields of ServerConfig: the options of SocketIOServer that go into its config.
 CONFIG_FIELDS = frozenset(f.name for f in fields(ServerConfig) if f.init)
-#: The options of SocketIOServer that are not in its config (the CLI reads the same).
+#: The options of SocketIOServer that are not in its config (message_queue and store are
+#: handled by the server itself; the CLI keeps its own list, since it offers message_queue).
 NOT_CONFIG = frozenset({"listener", "application", "namespaces", "message_queue", "store"})
 
 
