@@ -181,6 +181,7 @@ class SocketIOServer(WSGIServer):
         if policy is not None:
             policy.stop(timeout)
         super().stop(max(0.0, timeout - (time.monotonic() - started)))
+        self.manager.workers.close()
         if self.log_file is not None:
             self.log_file.close()
 

@@ -26,6 +26,7 @@ from .rooms import RoomIndex
 from .session import Session
 from .storage import ClientStore, MemoryStore
 from .timers import HubTimer
+from .workers import Workers
 
 if TYPE_CHECKING:
     from ..cluster.dispatcher import Dispatcher
@@ -55,6 +56,8 @@ class Manager:
         #: Running totals for the metrics page (see geventsio.core.metrics).
         self.counters = Counters()
         self.admission = Admission(config.max_sessions, config.max_handshakes_per_address)
+        #: Greenlets lent to watched connections (websockets) while they have work.
+        self.workers = Workers()
         self.store: ClientStore = store if store is not None else MemoryStore(
             config.max_store_keys, config.max_store_bytes)
         self.greenlets = Group()

@@ -39,6 +39,7 @@ from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
+from .upgraded import own_socket
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -312,16 +313,23 @@ class SocketIOHandler(HTTPAnswers):
 
     def _websocket(self, session: Session | None, cls: type[UpgradeSide]) -> None:
         self._require_method("GET")
-        read = self._upgrade()
+        reader = self._upgrade()
         self.close_connection = True
         if session is not None and session.state is SessionState.HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
             bind_session(session, self.environ, self.application, self.path, copy=False)
+            transport = cls(session, reader.read, self.socket)
             try:
-                cls(session, read, self.socket).run()
-                return
+                transport.open()
             except InvalidStateError:  # the session ended while the app was binding it
                 pass
+            else:
+                sock = own_socket(self)
+                if sock is None:
+                    transport.serve()  # TLS: this greenlet reads until the end
+                else:
+                    transport.watch(sock, reader.take_leftover())  # the hub watches it
+                return
         # Unknown, ended or already connected sid: say so, then close (as the reference).
         log.info("websocket for unknown or used session from %s", self.client_address)
         self._end_opened(cls, NOT_HANDSHAKEN)

@@ -22,14 +22,14 @@ import logging
 import socket
 import time
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
 from .headers import RequestHeaders
-from .upgraded import take_over
+from .upgraded import UpgradedReader, take_over
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -184,7 +184,7 @@ class HTTPAnswers(WSGIHandler):
                                 status=HTTPStatus.METHOD_NOT_ALLOWED)
         return method
 
-    def _upgrade(self) -> Callable[[int], bytes]:
+    def _upgrade(self) -> UpgradedReader:
         """Answer a websocket upgrade (101); returns how to read the connection from now
         on (bytes the client sent right after its request included). Raises
         ProtocolError or Answered for a request that is not a valid upgrade."""
@@ -208,7 +208,7 @@ class HTTPAnswers(WSGIHandler):
             ("Upgrade", "websocket"), ("Connection", "Upgrade"),
             ("Sec-WebSocket-Accept", accept.decode("ascii")),
         ], b"", with_length=False)
-        return take_over(self).read
+        return take_over(self)
 
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""

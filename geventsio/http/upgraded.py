@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import gevent.socket
 
-__all__ = ["UpgradedReader", "reader_of", "take_over", "NO_BODY"]
+__all__ = ["UpgradedReader", "reader_of", "take_over", "own_socket", "NO_BODY"]
 
 
 class _NoBody(io.RawIOBase):
@@ -57,6 +57,11 @@ class UpgradedReader:
         #: Blocks until the socket is readable; None: ``recv`` waits by itself.
         self._wait = wait
         self._drained = False
+
+    def take_leftover(self) -> bytes:
+        """The bytes that came with the upgrade request and were not read yet (once)."""
+        leftover, self._leftover = self._leftover, b""
+        return leftover
 
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes; b"" at the end of the stream."""
@@ -113,3 +118,20 @@ def take_over(handler: Any) -> UpgradedReader:
         environ["wsgi.input"] = NO_BODY
     handler.__dict__.pop("headers", None)  # the request's headers: read, and in the environ
     return reader_of(handler.socket, leftover)
+
+
+def own_socket(handler: Any) -> gevent.socket.socket | None:
+    """Take a plain gevent socket's connection from ``handler`` (None for others: TLS).
+
+    The connection gets a socket object of its own, and the handler and its server are
+    left with a detached one (closing it closes nothing), so the handler's greenlet can
+    end while the connection goes on, watched by the hub (see
+    :meth:`geventsio.transports.websocket.WebSocketTransport.watch`).
+    """
+    sock = handler.socket
+    if type(sock) is not gevent.socket.socket:
+        return None
+    family, kind, proto = sock.family, sock.type, sock.proto
+    owned = gevent.socket.socket(family, kind, proto, fileno=sock.detach())
+    handler.socket = None  # pywsgi: nothing more to read, shut or close on this connection
+    return owned

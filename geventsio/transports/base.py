@@ -14,7 +14,7 @@ Two sides, both checked by mypy against every transport class:
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Callable, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from ..core.session import Session
@@ -113,8 +113,20 @@ class StreamingSide(RequestSide, Protocol):
 class UpgradeSide(HTTPSide, Protocol):
     """A transport reached by a websocket upgrade (websocket, flashsocket)."""
 
-    def __init__(self, session: "Session", read: Callable[[int], bytes],
+    def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None: ...
+
+    def open(self) -> None:
+        """Start carrying the session (raises InvalidStateError once it has ended)."""
+        ...
+
+    def serve(self) -> None:
+        """Serve the opened session in this greenlet until the connection or it ends."""
+        ...
+
+    def watch(self, sock: Any, leftover: bytes) -> None:
+        """Serve the opened session from the hub, owning ``sock``; returns at once."""
+        ...
 
     def run(self) -> None:
         """Serve the session until the connection or the session ends."""

@@ -96,9 +96,9 @@ class WebSocketTransport(HeldTransport):
     name: ClassVar[str] = "websocket"
 
     __slots__ = ("read", "_raw_send", "_close_sent", "_close_code", "_pong",
-                 "_flush_scheduled")
+                 "_flush_scheduled", "_parser", "_recv", "_watcher", "_workers")
 
-    def __init__(self, session: "Session", read: Callable[[int], bytes],
+    def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None:
         super().__init__(session, sock)
         #: Reads up to n bytes the connection received (one system call at most), the
@@ -111,6 +111,11 @@ class WebSocketTransport(HeldTransport):
         self._close_code = 1000  # what our close frame will say
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
+        # Set by watch(): the frame parser, the OS-level recv, the read watcher, the workers.
+        self._parser: FrameParser | None = None
+        self._recv: Any = None
+        self._watcher: Any = None
+        self._workers: Any = None
 
     @classmethod
     def ended_answer(cls, payload: str, index: int, opened: bool) -> bytes:
@@ -118,22 +123,88 @@ class WebSocketTransport(HeldTransport):
         handler writes it after the ``101`` (``opened``), as the reference does."""
         return encode_text_frames([payload]) + close_frame(1000)
 
-    def run(self) -> None:
-        """Serve the session until the connection or the session ends (blocks)."""
+    def open(self) -> None:
+        """Start carrying the session: attach it, listen to its outbox, send what it
+        queued (``1::``). Raises InvalidStateError for an ended session (nothing to undo)."""
         session = self.session
         _no_delay(self.sock)
-        session.attach(self)  # raises InvalidStateError for an ended session: nothing to undo
+        session.attach(self)
         session.outbox.listen(self._on_packets)
         self._on_packets()  # "1::" was queued before anyone listened
+
+    def run(self) -> None:
+        """:meth:`open`, then :meth:`serve`."""
+        self.open()
+        self.serve()
+
+    def serve(self) -> None:
+        """Serve the opened session in this greenlet until the connection or the session
+        ends (blocks): the way for sockets a hub watcher cannot read (TLS)."""
         try:
             self._read_loop()
         finally:
-            self._closing = True
-            session.detach(self, final=True)
-            if self._writer is None:
-                self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
-            session.outbox.listen(None)
-            self._release()
+            self._end()
+
+    def watch(self, sock: GeventSocket, leftover: bytes) -> None:
+        """Serve the opened session from the hub from now on, and return at once.
+
+        ``sock`` is the connection, now owned by this transport (it closes it at the
+        end); ``leftover`` what the client sent right behind its upgrade request. While
+        the client is silent nothing but a read watcher waits; when bytes arrive a
+        worker greenlet of the manager's :class:`~geventsio.core.workers.Workers` reads
+        them, handles every message they complete, and gives the connection back to the
+        watcher (or ends the transport).
+        """
+        self.sock = sock
+        self._raw_send = _raw_send_of(sock)
+        self._recv = sock._sock.recv  # the OS socket, non-blocking under gevent
+        self._watcher = sock._read_event  # gevent's read watcher of that socket
+        self._workers = self.session.manager.workers
+        if leftover:
+            self._workers.submit(lambda: self._serve_bytes(leftover))
+        else:
+            self._watcher.start(self._on_readable)
+
+    def _on_readable(self) -> None:
+        """Hub: the client sent something (or left); a worker takes it from here."""
+        self._watcher.stop()
+        self._workers.submit(self._serve_ready)
+
+    def _serve_ready(self) -> None:
+        """Worker: read once, handle what it completes, then wait again or end."""
+        try:
+            data = self._recv(READ_SIZE)
+        except BlockingIOError:  # woken with nothing to read after all
+            self._watcher.start(self._on_readable)
+            return
+        except OSError as exc:
+            log.debug("session %s: websocket ended: %r", self.session.sid, exc)
+            data = b""
+        self._serve_bytes(data)
+
+    def _serve_bytes(self, data: bytes) -> None:
+        """Worker: handle the frames ``data`` completes; wait for more, or end (EOF,
+        a close frame, bad frames, or the session ended meanwhile)."""
+        if self._parser is None:
+            self._parser = FrameParser(self.session.config.max_body_size)
+        if data and self._feed(self._parser, data, TurnTaker()) and \
+                self.session.state is not SessionState.CLOSED:
+            self._watcher.start(self._on_readable)
+        else:
+            self._end()
+
+    def _end(self) -> None:
+        """The connection or the session ended: detach, write what is left (the ``0::``
+        of a kick, the close frame), shut the connection, end the writer."""
+        session = self.session
+        self._closing = True
+        session.detach(self, final=True)
+        if self._writer is None:
+            self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
+        session.outbox.listen(None)
+        self._release()
+        if self._watcher is not None:  # watched: the connection is ours to close
+            self.sock.close()
 
     def _read_loop(self) -> None:
         """Read, parse every frame a read completes, handle them in order; return when
@@ -141,26 +212,35 @@ class WebSocketTransport(HeldTransport):
         session = self.session
         parser = FrameParser(session.config.max_body_size)
         turns = TurnTaker()  # a flood of buffered frames must not hold the hub
+        read = self.read
+        assert read is not None, "run() needs the connection's reader"
         while session.state is not SessionState.CLOSED:
             try:
-                data = self.read(READ_SIZE)
+                data = read(READ_SIZE)
             except OSError as exc:
                 log.debug("session %s: websocket ended: %r", session.sid, exc)
                 return
             if not data:
                 return
             turns.tick()
-            try:
-                events = parser.feed(data)
-            except FrameError as exc:
-                session.client_log(logging.WARNING, "bad_frame", "%s; closing with %d",
-                                   exc.message, exc.close_code)
-                self._close_code = exc.close_code
+            if not self._feed(parser, data, turns):
                 return
-            for event in events:
-                if not self._handle(event):
-                    return
-                turns.tick()
+
+    def _feed(self, parser: FrameParser, data: bytes, turns: TurnTaker) -> bool:
+        """Parse ``data`` and handle every event it completes, in order; False when the
+        connection is to end (a close frame, or bytes that are not valid frames)."""
+        try:
+            events = parser.feed(data)
+        except FrameError as exc:
+            self.session.client_log(logging.WARNING, "bad_frame", "%s; closing with %d",
+                                    exc.message, exc.close_code)
+            self._close_code = exc.close_code
+            return False
+        for event in events:
+            if not self._handle(event):
+                return False
+            turns.tick()
+        return True
 
     def _handle(self, event: object) -> bool:
         """Act on one parsed event; False when the connection is to end (a close)."""
