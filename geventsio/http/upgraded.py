@@ -13,6 +13,7 @@ result first and holds it for as long as the connection stays silent.
 from __future__ import annotations
 
 import io
+import ssl
 from typing import Any, Callable
 
 import gevent.socket
@@ -100,8 +101,8 @@ def buffered_bytes(rfile: Any, sock: Any) -> bytes:
     sock.settimeout(0.0)
     try:
         return bytes(rfile.read1(65536) or b"")
-    except (BlockingIOError, InterruptedError):
-        return b""
+    except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+        return b""  # nothing ready (TLS says so with its own exception)
     finally:
         sock.settimeout(timeout)
 

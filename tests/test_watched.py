@@ -1,0 +1,143 @@
+"""Websockets read by a hub watcher: an idle one holds no greenlet, a busy one borrows a
+worker (geventsio/transports/websocket.py ``watch``, geventsio/core/workers.py)."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from gevent.event import Event
+
+from geventsio import BaseNamespace
+from geventsio.core.session import Session
+
+from .conftest import describe_greenlets, greenlets_since, greenlets_snapshot, wait_until
+from .rawclient import RawWebSocket, open_websocket
+
+
+def _echo(ws: RawWebSocket, text: str) -> None:
+    ws.send_text(f'5:::{{"name":"echo","args":["{text}"]}}')
+    reply = ws.recv_until(lambda packet: packet.startswith("5:") and '"echo"' in packet)
+    assert text in reply, reply
+
+
+def test_idle_websockets_hold_no_greenlet_and_leave_nothing(live: Any) -> None:
+    before = greenlets_snapshot()
+    clients = [open_websocket(live.port) for _ in range(5)]
+    live.wait_sessions(5)
+    # Once upgraded, a silent websocket is a read watcher and nothing else.
+    wait_until(lambda: not greenlets_since(before), timeout=15,
+               describe=lambda: describe_greenlets(greenlets_since(before)))
+    for i, (_, ws) in enumerate(clients):
+        _echo(ws, f"hello {i}")
+    sids = [sid for sid, _ in clients]
+    for _, ws in clients[:3]:
+        ws.close()  # dropped TCP connections, no close frame
+    for sid in sids[:3]:
+        live.recorder.wait_for("disconnect", sid=sid)
+    _echo(clients[3][1], "still here")  # the others are not disturbed
+    for _, ws in clients[3:]:
+        ws.sock.sendall(b"\x88\x82abcd" + bytes(b ^ m for b, m in zip(b"\x03\xe8", b"ab")))
+        assert ws.recv_close_code() == 1000  # a clean close is answered in kind
+        ws.close()
+    live.wait_sessions(0)
+    # The workers that handled the messages end once idle (2 s).
+    wait_until(lambda: not greenlets_since(before), timeout=15,
+               describe=lambda: describe_greenlets(greenlets_since(before)))
+
+
+def test_a_blocked_handler_holds_up_only_its_own_session(make_server: Any) -> None:
+    release = Event()
+
+    class Waits(BaseNamespace):
+        def on_wait(self) -> None:
+            release.wait(10)
+            self.emit("waited")
+
+        def on_echo(self, *args: Any) -> None:
+            self.emit("echo", *args)
+
+    live = make_server(namespaces={"": Waits})
+    _, blocked = open_websocket(live.port)
+    _, other = open_websocket(live.port)
+    blocked.send_text('5:::{"name":"wait","args":[]}')
+    for i in range(3):
+        _echo(other, f"while blocked {i}")
+    assert not release.is_set()
+    release.set()
+    blocked.recv_until(lambda packet: '"waited"' in packet)
+    _echo(blocked, "after")  # its next message is read again
+    blocked.close()
+    other.close()
+
+
+def test_a_kick_reaches_a_watched_websocket_before_its_close(live: Any) -> None:
+    sid, ws = open_websocket(live.port)
+    ws.send_text('5:::{"name":"kick_me","args":[]}')
+    assert ws.recv_until(lambda packet: packet.startswith("0:")) == "0::"
+    assert ws.recv_close_code() == 1000
+    live.recorder.wait_for("disconnect", sid=sid)
+    live.wait_sessions(0)
+    ws.sock.settimeout(10)
+    assert ws.sock.recv(10) == b""  # and the server closed the connection
+    ws.close()
+
+
+def test_stopping_the_server_ends_watched_websockets(make_server: Any, recorder: Any) -> None:
+    live = make_server()
+    sid, ws = open_websocket(live.port)
+    live.server.stop(timeout=2)
+    recorder.wait_for("disconnect", sid=sid)
+    assert ws.recv_close_code() is not None
+    ws.close()
+    assert not live.server.manager.sessions
+    assert live.server.manager.workers.idle == 0  # stop() ends the parked workers
+
+
+def _certificate(directory: Path) -> tuple[str, str]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_a_websocket_over_tls_echoes_and_ends(make_server: Any,
+                                                            tmp_path: Path) -> None:
+    cert, key = _certificate(tmp_path)
+    live = make_server(certfile=cert, keyfile=key)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+
+    raw = socket.create_connection(("127.0.0.1", live.port), timeout=10)
+    sock = context.wrap_socket(raw)
+    sock.sendall(b"GET /socket.io/1/?t=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    body = b""
+    while chunk := sock.recv(4096):
+        body += chunk
+    sock.close()
+    sid = body.split(b"\r\n\r\n", 1)[1].split(b":")[0].decode()
+
+    ws = RawWebSocket.__new__(RawWebSocket)
+    ws.buf = bytearray()
+    ws.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", live.port),
+                                                           timeout=10))
+    ws.sock.sendall((f"GET /socket.io/1/websocket/{sid} HTTP/1.1\r\nHost: x\r\n"
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += ws.sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert ws.recv_text() == "1::"
+    _echo(ws, "over tls")
+    session = live.server.manager.sessions[sid]
+    assert isinstance(session, Session)
+    ws.close()
+    live.recorder.wait_for("disconnect", sid=sid)
+    live.wait_sessions(0)
