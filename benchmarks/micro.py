@@ -57,7 +57,7 @@ def connected_sessions(manager: Manager, count: int) -> list[Any]:
     """``count`` sessions connected to the bench namespace through a null transport."""
     sessions = []
     for _ in range(count):
-        session = manager.create_session({"headers": {}, "query": {}})
+        session = manager.create_session({"headers": {}, "query": {}, "address": {"address": "127.0.0.1", "port": 1}})
         session.environ = {"socketio": session}
         session.attach(NullTransport())
         session.outbox.take_all()
@@ -103,13 +103,51 @@ def main() -> None:
           f"(queueing only; incl. draining the outboxes)")
 
     def new_session() -> None:
-        s = manager.create_session({"headers": {}, "query": {}})
+        s = manager.create_session({"headers": {}, "query": {}, "address": {"address": "127.0.0.1", "port": 1}})
         s.environ = {"socketio": s}
         s.attach(NullTransport())
         s.close(notify=False)
 
     print(f"new session (create + attach + connect '' + close): {per_call(new_session, 2000):.1f} us")
+    greenlet_costs()
     held_memory(manager)
+
+
+def greenlet_costs(rounds: int = 2000, width: int = 100) -> None:
+    """What a websocket wake-up would cost in a new greenlet against a parked one
+    (geventsio/core/workers.py reuses parked workers for this reason)."""
+    import time
+
+    import gevent
+
+    hub = gevent.get_hub()
+
+    def nothing() -> None:
+        pass
+
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for _ in range(width):
+            gevent.spawn(nothing)
+        gevent.sleep(0)
+    spawned = (time.perf_counter() - started) / (rounds * width) * 1e6
+
+    def parked() -> None:
+        while True:
+            hub.switch()
+
+    sleepers = [gevent.spawn(parked) for _ in range(width)]
+    gevent.sleep(0)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for sleeper in sleepers:
+            hub.loop.run_callback(sleeper.switch)
+        gevent.sleep(0)
+    resumed = (time.perf_counter() - started) / (rounds * width) * 1e6
+    gevent.killall(sleepers)
+    print("greenlets (us):")
+    print(f"  spawn a new one and run it to its end          {spawned:6.2f}")
+    print(f"  resume a parked one from a hub callback        {resumed:6.2f}")
 
 
 def held_memory(manager: Manager) -> None:
@@ -129,7 +167,7 @@ def held_memory(manager: Manager) -> None:
     one = held[0]
     ns = one.namespaces[""]
     print("sizes (sys.getsizeof, shallow):")
-    print(f"  Session.__dict__ {sys.getsizeof(one.__dict__)} B ({len(one.__dict__)} attrs); "
+    print(f"  Session {sys.getsizeof(one)} B ({len(type(one).__slots__)} slots); "
           f"namespace.__dict__ {sys.getsizeof(ns.__dict__)} B ({len(ns.__dict__)} attrs)")
 
 

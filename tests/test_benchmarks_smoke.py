@@ -108,3 +108,14 @@ def test_an_older_checkout_runs_side_by_side(monkeypatch, tmp_path):
     assert (tmp_path / "geventsio" / "imported").exists()
     monkeypatch.delenv("GEVENTSIO_BEFORE")
     assert "geventsio-before" not in server_specs(python=sys.executable)
+
+
+def test_the_micro_benchmarks_run() -> None:
+    """`python -m benchmarks.micro` (quoted by benchmarks/FINDINGS.md) runs to its end."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks.micro"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in ("per echo (us):", "greenlets (us):", "memory per connected session"):
+        assert line in done.stdout

@@ -1,8 +1,11 @@
 """websocket: one RFC 6455 connection carries a session, one packet per text frame.
 
-The handler's greenlet reads what the connection receives, feeds it to the pure frame
-parser (:mod:`geventsio.protocol.frames`) and dispatches the messages it completes, every
-complete frame of one read in order.
+Reading needs no greenlet while the client is silent: after the upgrade the transport
+owns the socket and the hub's read watcher waits on it (:meth:`WebSocketTransport.watch`).
+When bytes arrive a worker greenlet (:mod:`geventsio.core.workers`) reads them, feeds them
+to the pure frame parser (:mod:`geventsio.protocol.frames`) and dispatches every message
+they complete, in order, then gives the socket back to the watcher. Over TLS, whose socket
+may hold decrypted bytes the watcher cannot see, the handler's greenlet reads instead.
 Writing needs no greenlet while the peer keeps up: the session's outbox calls back when
 packets arrive, and a hub callback writes everything queued at that moment with one
 non-blocking ``send``; a writer greenlet owned by this transport exists only while the
