@@ -141,7 +141,7 @@ def _cell_text(cell: dict[str, Any], unit: str) -> str:
 
 
 def targets_table(data: dict[str, Any]) -> str:
-    """Issue 5's targets, as ratios from this run: met or not.
+    """The targets (issues 5 and 14), as ratios from this run: met or not.
 
     For throughput targets a second ratio divides each server's rate by the CPU share it
     actually got (work per server CPU-second). On a quiet machine both ratios agree; on a

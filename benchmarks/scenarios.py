@@ -165,7 +165,7 @@ def _before(py: str) -> dict[str, ServerSpec]:
 
 @dataclass(frozen=True)
 class Target:
-    """One goal of issue 5: ``ours`` against ``baseline`` in ``scenario``."""
+    """One goal (of issue 5 or issue 14): ``ours`` against ``baseline`` in ``scenario``."""
 
     scenario: str
     baseline: str
@@ -187,4 +187,11 @@ TARGETS: tuple[Target, ...] = (
            at_least=False),
     Target("poll1", "pysio5", 2.0, "xhr-polling 1 client >= 2x python-socketio"),
     Target("poll50", "pysio5", 2.0, "xhr-polling 50 clients >= 2x python-socketio"),
+    # Issue 14: on par with the reference server, node socket.io 0.9.19.
+    Target("echo100", "node09", 1.0, "echo 100 clients >= socket.io 0.9 (node)"),
+    Target("poll50", "node09", 1.0, "xhr-polling 50 clients >= socket.io 0.9 (node)"),
+    Target("connect", "node09", 1.0, "new sessions/s >= socket.io 0.9 (node)"),
+    Target("idle10k", "node09", 1.5, "idle memory (10k) <= 1.5x socket.io 0.9 (node)",
+           at_least=False),
+    Target("echo1", "node09", 1.0, "echo 1 client >= socket.io 0.9 (node)"),
 )
