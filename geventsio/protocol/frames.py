@@ -111,6 +111,10 @@ class FrameParser:
         if self.closed:
             return []
         buffer = self._buffer
+        if not buffer and self._opcode is None:
+            message = self._one_small_text(data)
+            if message is not None:
+                return [message]
         buffer += data
         events: list[Event] = []
         position = 0
@@ -126,6 +130,20 @@ class FrameParser:
         finally:
             del buffer[:position]  # once per feed: frames are read in place
         return events
+
+    def _one_small_text(self, data: bytes) -> Message | None:
+        """The message of ``data`` if it is exactly one final, masked text frame shorter
+        than 126 bytes (what a client sends most), else None: the general path then
+        parses it. The same rules apply: its size against ``max_message``, UTF-8."""
+        size = len(data) - 6
+        if not 0 <= size <= min(125, self.max_message) or data[0] != 0x81 \
+                or data[1] != 0x80 | size:
+            return None
+        payload = unmask(data[6:], data[2:6])
+        try:
+            return Message(payload.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise FrameError("a text message that is not UTF-8", CloseCode.INVALID_DATA) from None
 
     def _frame_at(self, buffer: bytearray, start: int) -> tuple[int, bool, bytes, int] | None:
         """(opcode, fin, unmasked payload, where the next frame starts) of the frame at

@@ -135,3 +135,54 @@ def test_fuzz_round_trip_with_any_fragmentation_and_split(items, piece, data):
     parser = FrameParser(10_000)
     events = parser.feed(wire[:cut]) + parser.feed(wire[cut:])
     assert events == [Message(item) for item in items]
+
+
+# -- the one-small-text-frame shortcut ---------------------------------------------------
+# FrameParser.feed takes a shortcut when its input is exactly one final masked text frame
+# under 126 bytes with nothing buffered. It must agree with the general path on every
+# input: feeding the first byte alone forces the general path for the same bytes.
+
+def _outcome(parser: FrameParser, pieces: list[bytes]) -> object:
+    try:
+        return [event for piece in pieces for event in parser.feed(piece)]
+    except FrameError as exc:
+        return ("FrameError", exc.close_code)
+
+
+def _small_frames() -> st.SearchStrategy[bytes]:
+    text = st.text(max_size=40).map(lambda t: t.encode("utf-8"))
+    payload = st.one_of(text, st.binary(max_size=130))
+    head = st.tuples(st.integers(0, 255), st.booleans(), st.one_of(st.none(),
+                                                                   st.integers(0, 127)))
+
+    def build(args: tuple[tuple[int, bool, int | None], bytes, bytes]) -> bytes:
+        (first, masked, length), body, mask = args
+        size = len(body) if length is None else length
+        return bytes([first, (0x80 if masked else 0) | min(size, 127)]) + mask + body
+
+    mask = st.binary(min_size=4, max_size=4)
+    exact = st.tuples(payload, mask).map(
+        lambda pm: bytes([0x81, 0x80 | len(pm[0])]) + pm[1] + pm[0] if len(pm[0]) < 126
+        else pm[0])
+    return st.one_of(exact, st.tuples(head, payload, mask).map(build), st.binary(max_size=40))
+
+
+@settings(max_examples=1500)
+@given(_small_frames(), st.integers(min_value=0, max_value=140))
+def test_the_small_text_shortcut_agrees_with_the_general_path(data: bytes, limit: int) -> None:
+    whole = _outcome(FrameParser(limit), [data])
+    split = _outcome(FrameParser(limit), [data[:1], data[1:]])
+    assert whole == split
+
+
+def test_the_shortcut_keeps_the_size_limit_and_utf8_rules() -> None:
+    assert parse(client(Opcode.TEXT, b"hello"), limit=5) == [Message("hello")]
+    with pytest.raises(FrameError) as caught:
+        parse(client(Opcode.TEXT, b"hello!"), limit=5)
+    assert caught.value.close_code == CloseCode.TOO_BIG
+    with pytest.raises(FrameError) as caught:
+        parse(client(Opcode.TEXT, b"\xff\xfe"))
+    assert caught.value.close_code == CloseCode.INVALID_DATA
+    # 125 bytes is the largest frame the shortcut takes; 126 has an extended length
+    assert parse(client(Opcode.TEXT, b"a" * 125)) == [Message("a" * 125)]
+    assert parse(client(Opcode.TEXT, b"a" * 126)) == [Message("a" * 126)]
