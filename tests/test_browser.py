@@ -504,11 +504,19 @@ def crash(server: SocketIOServer) -> None:
     """Stop ``server`` as a dying process would: the listener and every connection closed
     at once, nothing written. Not ``server.stop()``, which sends ``0::`` to every client
     (and a client told goodbye never reconnects). The server must run its handlers in a
-    pool, whose greenlets hold the connections (their last argument: (socket, address))."""
+    pool, whose greenlets hold the connections (their last argument: (socket, address)).
+    An upgraded websocket has left its greenlet: its transport holds its socket."""
     server.close()
     for greenlet in list(server.pool):
         client_socket = greenlet.args[-1][0]
         client_socket.shutdown(socket.SHUT_RDWR)
+    for session in list(server.manager.sessions.values()):
+        held = getattr(session.transport, "sock", None)
+        if held is not None and held.fileno() != -1:
+            try:
+                held.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already cut above (a connection still in its greenlet)
+                pass
     BaseServer.stop(server, timeout=0)   # kills the handlers; their writes go nowhere
 
 
