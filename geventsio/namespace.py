@@ -24,7 +24,14 @@ from .core.signatures import MANY, handler_arity
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
 from .namespacecompat import NamespaceNames
-from .protocol import DisconnectPacket, EventPacket, JsonPacket, encode_packet, message_packet
+from .protocol import (
+    DisconnectPacket,
+    EventPacket,
+    JsonPacket,
+    encode_event,
+    encode_packet,
+    message_packet,
+)
 
 if TYPE_CHECKING:
     from .core.session import Session
@@ -193,10 +200,13 @@ class BaseNamespace(NamespaceNames):
         server's ``ack_timeout``), the callback is dropped and ``on_timeout``, if given,
         is called with an :class:`AckTimeout` in a greenlet of this namespace.
         """
-        packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
-        args = self.socket.legacy_args(args)
-        packet = EventPacket(event, args, self.ns_name, packet_id, packet_id is not None)
-        self.socket.put(encode_packet(packet))
+        socket = self.socket
+        packet_id = None
+        if callback is not None or on_timeout is not None:
+            packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
+        if socket.json_dumps is not None:
+            args = socket.legacy_args(args)
+        socket.put(encode_event(event, args, self.ns_name, packet_id, packet_id is not None))
 
     def send(self, message: Any, json: bool = False,
              callback: Callable[..., Any] | None = None, timeout: float | None = None,

@@ -1,10 +1,14 @@
 """Property tests: decoders raise ProtocolError or nothing; encode/decode round trips."""
 
+import json
+from dataclasses import fields
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geventsio.exceptions import ErrorAdvice, ErrorReason, ProtocolError
-from geventsio.protocol.codec import MAX_ID, decode_packet, encode_packet
+from geventsio.protocol.codec import MAX_ID, decode_packet, encode_event, encode_packet
 from geventsio.protocol.handshake import Target, parse_handshake, parse_target
 from geventsio.protocol.packets import (
     AckPacket,
@@ -177,3 +181,97 @@ def test_payload_round_trip(texts):
 def test_payload_of_packets_round_trip(packet_list):
     payload = encode_payload([encode_packet(packet) for packet in packet_list])
     assert [decode_packet(text) for text in decode_payload(payload)] == packet_list
+
+
+# The decoder builds its data packets without the constructors' checks (it checked what it
+# read). What it builds must be exactly what a checked build makes, for every kind and any
+# input; and whatever a checked build refuses, it must refuse with the same error.
+def _fields(packet):
+    return [(type(value), value) for value in (getattr(packet, f.name) for f in fields(packet))]
+
+
+def _checked_build(packet):
+    """``packet`` built again by its (checking) constructor."""
+    return type(packet)(*(getattr(packet, f.name) for f in fields(packet)))
+
+
+def _decoded_equals_checked(text):
+    try:
+        packet = decode_packet(text)
+    except ProtocolError:
+        return
+    rebuilt = _checked_build(packet)
+    assert rebuilt == packet
+    assert _fields(rebuilt) == _fields(packet)  # same types too: args stays a tuple
+
+
+@SETTINGS
+@given(
+    st.sampled_from("0123456789"),
+    st.sampled_from(["", "1", "1+", "7", "+", "9007199254740992+"]),
+    st.text() | st.sampled_from(["", "/chat", "/\ud800", "/é\udfff", "/é"]),
+    any_text | json_values.map(json.dumps) | st.builds(
+        lambda name, args: json.dumps({"name": name, "args": args}), st.text(), st.lists(json_values)),
+)
+def test_decoded_packets_equal_checked_ones(kind, packet_id, endpoint, data):
+    _decoded_equals_checked(f"{kind}:{packet_id}:{endpoint}:{data}")
+    _decoded_equals_checked(f"{kind}:{packet_id}:{endpoint}")
+
+
+@SETTINGS
+@given(packets())
+def test_decoded_packets_of_every_kind_equal_checked_ones(packet):
+    _decoded_equals_checked(encode_packet(packet))
+
+
+@pytest.mark.parametrize("text", ['5::/\ud800:{"name":"x"}', "3:1:/a\udfffb:hi", "4::/\ud800:[1]",
+                                  '6::/\ud800:1+["a"]', "6::/\ud800:1"])
+def test_decoder_refuses_a_lone_surrogate_endpoint_as_the_constructor_does(text):
+    with pytest.raises(ProtocolError) as refused:
+        decode_packet(text)
+    with pytest.raises(ProtocolError) as by_constructor:
+        MessagePacket("", text.split(":")[2])
+    assert refused.value.message == by_constructor.value.message
+
+
+class _Name(str):
+    """A str subclass: a name the constructor accepts that encode_event must not take
+    for a plain str."""
+
+
+def _outcome(encode):
+    try:
+        return "text", encode()
+    except (ProtocolError, TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+event_names = (st.text(max_size=8) | st.sampled_from(["echo", "", "\ud800"])
+               | st.builds(_Name, st.text()) | st.none() | st.integers())
+event_args = (st.lists(json_values, max_size=3) | json_args | st.none()
+              | st.sampled_from(["ab", {"a": 1}]))
+event_endpoints = (st.sampled_from(["", "/chat", "/a:b", ":", "/\udc00", "/é", None, 1])
+                   | st.text(max_size=6))
+
+
+@SETTINGS
+@given(event_names, event_args, event_endpoints,
+       st.sampled_from([None, 0, 7, MAX_ID, MAX_ID + 1, -1, True]),
+       st.sampled_from([False, True, 0, None]))
+def test_encode_event_is_encode_packet_of_an_event(name, args, endpoint, packet_id, data_ack):
+    """The direct event writer: same text as a checked EventPacket encoded, or the same
+    error, for any arguments."""
+    _same_as_packet(name, args, endpoint, packet_id, data_ack)
+
+
+@SETTINGS
+@given(event_names, event_args, event_endpoints)
+def test_encode_event_without_id_is_encode_packet_of_an_event(name, args, endpoint):
+    _same_as_packet(name, args, endpoint, None, False)
+
+
+def _same_as_packet(name, args, endpoint, packet_id, data_ack):
+    direct = _outcome(lambda: encode_event(name, args, endpoint, packet_id, data_ack))
+    checked = _outcome(lambda: encode_packet(EventPacket(name, args, endpoint, packet_id,
+                                                         data_ack)))
+    assert direct == checked
