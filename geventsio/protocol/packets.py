@@ -275,7 +275,7 @@ def unchecked_builder(cls: type) -> Callable[..., Any]:
     first, second, third, fourth, fifth = setters
 
     def build(a: Any, b: Any, c: Any, d: Any = None, e: Any = None) -> Any:
-        packet = new(cls)
+        packet: Any = new(cls)
         first(packet, a)
         second(packet, b)
         third(packet, c)
