@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -130,9 +130,18 @@ def parse_query(query_string: str) -> dict[str, str]:
     decoded as UTF-8, with U+FFFD for invalid bytes. Never raises.
     """
     query: dict[str, str] = {}
-    for key, value in parse_qsl(query_string, keep_blank_values=True):
+    if "%" in query_string or "+" in query_string:
+        pairs: Iterable[tuple[str, str]] = parse_qsl(query_string, keep_blank_values=True)
+    else:  # nothing to decode (``t=1733...&EIO=...``): what parse_qsl gives, split directly
+        pairs = (_pair(field) for field in query_string.split("&") if field)
+    for key, value in pairs:
         query.setdefault(key, value)
     return query
+
+
+def _pair(field: str) -> tuple[str, str]:
+    key, _, value = field.partition("=")
+    return key, value
 
 
 def new_sid() -> str:
@@ -168,9 +177,27 @@ def format_handshake(
     :func:`parse_target` would not accept, or a timeout that is not a finite number
     >= 0 or None: programming errors.
     """
-    if not is_valid_sid(sid) or not all(map(_is_name, transports)):
+    if not is_valid_sid(sid):
         raise ValueError(f"invalid sid or transport name in {sid!r}, {list(transports)!r}")
-    fields = [sid]
+    key = (type(heartbeat_timeout), heartbeat_timeout, type(close_timeout), close_timeout,
+           tuple(transports))  # the types: True == 1, but True is refused
+    tail = _TAILS.get(key)
+    if tail is None:
+        tail = _handshake_tail(sid, heartbeat_timeout, close_timeout, transports)
+        if len(_TAILS) < 16:  # a server has one; tests a few
+            _TAILS[key] = tail
+    return sid + tail
+
+
+#: ``(heartbeat, close, transports)`` -> ``:heartbeat:close:transports``, checked once.
+_TAILS: dict[tuple[object, ...], str] = {}
+
+
+def _handshake_tail(sid: str, heartbeat_timeout: float | None, close_timeout: float | None,
+                    transports: Sequence[str]) -> str:
+    if not all(isinstance(name, str) and _is_name(name) for name in transports):
+        raise ValueError(f"invalid sid or transport name in {sid!r}, {list(transports)!r}")
+    fields = [""]
     for timeout in (heartbeat_timeout, close_timeout):
         fields.append("" if timeout is None else _seconds(timeout))
     fields.append(",".join(transports))

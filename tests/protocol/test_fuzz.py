@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import fields
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from geventsio.exceptions import ErrorAdvice, ErrorReason, ProtocolError
 from geventsio.protocol.codec import MAX_ID, decode_packet, encode_event, encode_packet
-from geventsio.protocol.handshake import Target, parse_handshake, parse_target
+from geventsio.protocol.handshake import Target, parse_handshake, parse_query, parse_target
 from geventsio.protocol.packets import (
     AckPacket,
     ConnectPacket,
@@ -275,3 +276,18 @@ def _same_as_packet(name, args, endpoint, packet_id, data_ack):
     checked = _outcome(lambda: encode_packet(EventPacket(name, args, endpoint, packet_id,
                                                          data_ack)))
     assert direct == checked
+
+
+def _parse_qsl_first_values(query_string):
+    query = {}
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        query.setdefault(key, value)
+    return query
+
+
+@SETTINGS
+@given(st.text() | st.lists(st.sampled_from(["a", "b", "=", "&", ";", "%", "+", "%41", "é", "t=1", "&&"]),
+                             max_size=12).map("".join))
+def test_parse_query_is_parse_qsl_first_values(query_string):
+    """parse_query splits a query with nothing to decode itself: same as parse_qsl."""
+    assert parse_query(query_string) == _parse_qsl_first_values(query_string)
