@@ -71,8 +71,7 @@ class BaseNamespace(NamespaceNames):
         self.request = request
         self.ns_name = ns_name
         self.allowed_methods: set[str] | None = None
-        #: Callbacks waiting for this client's acks.
-        self._acks = AckRegistry(self, self.spawn)
+        self._ack_registry: AckRegistry | None = None  # made by the first emit with a callback
         self._greenlets: Group | None = None
         self._ended = False
         self.reset_acl()
@@ -81,6 +80,14 @@ class BaseNamespace(NamespaceNames):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ns_name!r} of {self.socket.sid}>"
+
+    @property
+    def _acks(self) -> AckRegistry:
+        """Callbacks waiting for this client's acks (made on first use: most never are)."""
+        registry = self._ack_registry
+        if registry is None:
+            registry = self._ack_registry = AckRegistry(self, self.spawn)
+        return registry
 
     # -- things to override ------------------------------------------------------------
     def initialize(self) -> None:
@@ -373,7 +380,8 @@ class BaseNamespace(NamespaceNames):
             self.recv_disconnect()
         except Exception:
             log.exception("%r: recv_disconnect raised", self)
-        self._acks.drop_all()
+        if self._ack_registry is not None:
+            self._ack_registry.drop_all()
         self.session_refused()
 
     def session_refused(self) -> None:
