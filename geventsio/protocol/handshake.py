@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from ..exceptions import ProtocolError
 from .codec import snippet
+from .packets import unchecked_builder
 from .payload import jsonp_body
 
 __all__ = [
@@ -92,17 +93,29 @@ def parse_target(path: str, resource: str) -> Target:
     ``resource`` is the URL prefix without slashes at its ends (``'socket.io'``,
     ``'api/socket.io'``). Never raises: any path maps to some :class:`TargetKind`.
     """
-    base = resource.strip("/")
-    prefix = f"/{base}" if base else ""
-    if path in (prefix, prefix + "/"):
+    prefix = _PREFIXES.get(resource)
+    if prefix is None:
+        base = resource.strip("/")
+        prefix = f"/{base}/" if base else "/"
+        if len(_PREFIXES) < 16:  # one per server, a few in tests
+            _PREFIXES[resource] = prefix
+    if path == prefix or path == prefix[:-1]:
         return _ROOT
-    if not path.startswith(prefix + "/"):
+    if not path.startswith(prefix):
         return _OUTSIDE
-    rest = path[len(prefix) + 1 :]
+    rest = path[len(prefix):]
     static_name = _STATIC_FILES.get(rest)
     if static_name is not None:
         return Target(TargetKind.STATIC, static_name=static_name)
     return _parse_versioned(rest.split("/"))
+
+
+#: resource -> ``/resource/`` (``/`` for the empty resource).
+_PREFIXES: dict[str, str] = {}
+#: The transport names of the 0.9 clients, known good without the regex.
+_TRANSPORT_NAMES = frozenset(
+    {"websocket", "xhr-polling", "jsonp-polling", "htmlfile", "flashsocket", ""})
+_new_target = unchecked_builder(Target)
 
 
 def _parse_versioned(segments: list[str]) -> Target:
@@ -117,9 +130,11 @@ def _parse_versioned(segments: list[str]) -> Target:
         return _HANDSHAKE
     if tail[-1] == "":
         tail.pop()  # one trailing slash
-    if len(tail) == 2 and _is_name(tail[1]) and (tail[0] == "" or _is_name(tail[0])):
+    if (len(tail) == 2 and _is_name(tail[1])
+            and (tail[0] in _TRANSPORT_NAMES or _is_name(tail[0]))):
         # An empty transport is the 0.9 client's disconnectSync(): /1//<sid>/?disconnect=1
-        return Target(TargetKind.TRANSPORT, protocol=PROTOCOL, transport=tail[0], sid=tail[1])
+        return _new_target(  # type: ignore[no-any-return]
+            TargetKind.TRANSPORT, PROTOCOL, tail[0], tail[1], None)
     return _INVALID
 
 

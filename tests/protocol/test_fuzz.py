@@ -1,6 +1,7 @@
 """Property tests: decoders raise ProtocolError or nothing; encode/decode round trips."""
 
 import json
+import re
 from dataclasses import fields
 from urllib.parse import parse_qsl
 
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 
 from geventsio.exceptions import ErrorAdvice, ErrorReason, ProtocolError
 from geventsio.protocol.codec import MAX_ID, decode_packet, encode_event, encode_packet
-from geventsio.protocol.handshake import Target, parse_handshake, parse_query, parse_target
+from geventsio.protocol.handshake import (
+    _STATIC_FILES,
+    Target,
+    TargetKind,
+    parse_handshake,
+    parse_query,
+    parse_target,
+)
 from geventsio.protocol.packets import (
     AckPacket,
     ConnectPacket,
@@ -291,3 +299,53 @@ def _parse_qsl_first_values(query_string):
 def test_parse_query_is_parse_qsl_first_values(query_string):
     """parse_query splits a query with nothing to decode itself: same as parse_qsl."""
     assert parse_query(query_string) == _parse_qsl_first_values(query_string)
+
+
+def _reference_target(path, resource):
+    """parse_target as first written (no remembered prefixes, no known transport names,
+    Target built by its constructor): what the faster one must still answer."""
+    base = resource.strip("/")
+    prefix = f"/{base}" if base else ""
+    if path in (prefix, prefix + "/"):
+        return Target(TargetKind.ROOT)
+    if not path.startswith(prefix + "/"):
+        return Target(TargetKind.OUTSIDE)
+    rest = path[len(prefix) + 1:]
+    if rest in _STATIC_FILES:
+        return Target(TargetKind.STATIC, static_name=_STATIC_FILES[rest])
+    version, *tail = rest.split("/")
+    if not (version.isascii() and version.isdigit()):
+        return Target(TargetKind.INVALID)
+    protocol = int(version) if len(version) <= 9 else None
+    if protocol != 1:
+        return Target(TargetKind.UNSUPPORTED_PROTOCOL, protocol=protocol)
+    if tail in ([], [""]):
+        return Target(TargetKind.HANDSHAKE, protocol=1)
+    if tail[-1] == "":
+        tail.pop()
+    name = re.compile(r"[A-Za-z0-9_-]{1,64}").fullmatch
+    if len(tail) == 2 and name(tail[1]) and (tail[0] == "" or name(tail[0])):
+        return Target(TargetKind.TRANSPORT, protocol=1, transport=tail[0], sid=tail[1])
+    return Target(TargetKind.INVALID)
+
+
+TARGET_TOKENS = [*PATH_TOKENS, "websocket", "htmlfile", "jsonp-polling", "flashsocket",
+                 "SMHLwZgu7Dd5kEV5yOqC", "/socket.io/1/", "socket.io.js", "api"]
+
+
+@SETTINGS
+@given(st.text() | st.lists(st.sampled_from(TARGET_TOKENS), max_size=8).map("".join),
+       st.sampled_from(["socket.io", "api/socket.io", "", "/x/", "/socket.io/", "/"]))
+def test_parse_target_answers_as_first_written(path, resource):
+    assert parse_target(path, resource) == _reference_target(path, resource)
+    assert parse_target("/" + path, resource) == _reference_target("/" + path, resource)
+
+
+@pytest.mark.parametrize("path", [
+    "/socket.io/1/websocket/SMHLwZgu7Dd5kEV5yOqC", "/socket.io/1/abc/SMHLwZgu7Dd5kEV5yOqC/",
+    "/socket.io/1//SMHLwZgu7Dd5kEV5yOqC", "/socket.io/1/x y/SMHL", "/socket.io/1/é/SMHL",
+    "/socket.io", "/socket.io/", "/socket.io/1", "/socket.io/1/", "/socket.io/socket.io.js",
+    "/socket.iox/1/", "/", ""])
+@pytest.mark.parametrize("resource", ["socket.io", "/socket.io/", ""])
+def test_parse_target_answers_as_first_written_for_these(path, resource):
+    assert parse_target(path, resource) == _reference_target(path, resource)
