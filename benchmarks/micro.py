@@ -33,6 +33,7 @@ from geventsio.protocol import (  # noqa: E402
 from .servers.geventsio_app import Bench  # noqa: E402
 
 ECHO = '5:::{"name":"echo","args":[12345678.123456]}'
+HANDSHAKE = {"headers": {}, "query": {}, "address": {"address": "127.0.0.1", "port": 1}}
 
 
 class NullTransport:
@@ -57,7 +58,7 @@ def connected_sessions(manager: Manager, count: int) -> list[Any]:
     """``count`` sessions connected to the bench namespace through a null transport."""
     sessions = []
     for _ in range(count):
-        session = manager.create_session({"headers": {}, "query": {}, "address": {"address": "127.0.0.1", "port": 1}})
+        session = manager.create_session(HANDSHAKE)
         session.environ = {"socketio": session}
         session.attach(NullTransport())
         session.outbox.take_all()
@@ -103,7 +104,7 @@ def main() -> None:
           f"(queueing only; incl. draining the outboxes)")
 
     def new_session() -> None:
-        s = manager.create_session({"headers": {}, "query": {}, "address": {"address": "127.0.0.1", "port": 1}})
+        s = manager.create_session(HANDSHAKE)
         s.environ = {"socketio": s}
         s.attach(NullTransport())
         s.close(notify=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .protocol import EventPacket, encode_packet, message_packet
+from .protocol import encode_event, encode_packet, message_packet
 
 if TYPE_CHECKING:
     from .core.manager import Manager
@@ -116,7 +116,7 @@ class Emitter:
     # -- sending -----------------------------------------------------------------------
     def emit(self, event: str, *args: Any) -> int:
         """Send event ``event`` to every target; returns how many clients got it."""
-        return self._deliver(encode_packet(EventPacket(event, args, self.endpoint)))
+        return self._deliver(encode_event(event, args, self.endpoint))
 
     def send(self, message: Any, json: bool = False) -> int:
         """Send a message (``json=True``: any JSON-able value) to every target."""

@@ -24,7 +24,14 @@ from .core.signatures import MANY, handler_arity
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
 from .namespacecompat import NamespaceNames
-from .protocol import DisconnectPacket, EventPacket, JsonPacket, encode_packet, message_packet
+from .protocol import (
+    DisconnectPacket,
+    EventPacket,
+    JsonPacket,
+    encode_event,
+    encode_packet,
+    message_packet,
+)
 
 if TYPE_CHECKING:
     from .core.session import Session
@@ -64,8 +71,7 @@ class BaseNamespace(NamespaceNames):
         self.request = request
         self.ns_name = ns_name
         self.allowed_methods: set[str] | None = None
-        #: Callbacks waiting for this client's acks.
-        self._acks = AckRegistry(self, self.spawn)
+        self._ack_registry: AckRegistry | None = None  # made by the first emit with a callback
         self._greenlets: Group | None = None
         self._ended = False
         self.reset_acl()
@@ -74,6 +80,14 @@ class BaseNamespace(NamespaceNames):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ns_name!r} of {self.socket.sid}>"
+
+    @property
+    def _acks(self) -> AckRegistry:
+        """Callbacks waiting for this client's acks (made on first use: most never are)."""
+        registry = self._ack_registry
+        if registry is None:
+            registry = self._ack_registry = AckRegistry(self, self.spawn)
+        return registry
 
     # -- things to override ------------------------------------------------------------
     def initialize(self) -> None:
@@ -193,10 +207,13 @@ class BaseNamespace(NamespaceNames):
         server's ``ack_timeout``), the callback is dropped and ``on_timeout``, if given,
         is called with an :class:`AckTimeout` in a greenlet of this namespace.
         """
-        packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
-        args = self.socket.legacy_args(args)
-        packet = EventPacket(event, args, self.ns_name, packet_id, packet_id is not None)
-        self.socket.put(encode_packet(packet))
+        socket = self.socket
+        packet_id = None
+        if callback is not None or on_timeout is not None:
+            packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
+        if socket.json_dumps is not None:
+            args = socket.legacy_args(args)
+        socket.put(encode_event(event, args, self.ns_name, packet_id, packet_id is not None))
 
     def send(self, message: Any, json: bool = False,
              callback: Callable[..., Any] | None = None, timeout: float | None = None,
@@ -363,7 +380,8 @@ class BaseNamespace(NamespaceNames):
             self.recv_disconnect()
         except Exception:
             log.exception("%r: recv_disconnect raised", self)
-        self._acks.drop_all()
+        if self._ack_registry is not None:
+            self._ack_registry.drop_all()
         self.session_refused()
 
     def session_refused(self) -> None:

@@ -298,3 +298,17 @@ def test_path_without_transport_only_serves_disconnect(live):
     sid = handshake(live.port)
     assert request(live.port, "GET", f"/socket.io/1//{sid}/").status == 404
     assert sid in live.manager.sessions
+
+
+def test_handshake_header_names_beyond_the_remembered_ones():
+    """Header names are remembered for the first 256 environ keys; later ones (a client
+    inventing names) are still named right, and nothing more is kept."""
+    from geventsio.http import handshake
+
+    environ = {f"HTTP_X_PAD_{n}": str(n) for n in range(300)}
+    environ.update({"HTTP_USER_AGENT": "node", "PATH_INFO": "/socket.io/1/", "SERVER_NAME": "x"})
+    for _ in range(2):
+        data = handshake.handshake_data(environ, ("127.0.0.1", 1), {})
+        assert data["headers"] == {"user-agent": "node",
+                                   **{f"x-pad-{n}": str(n) for n in range(300)}}
+        assert len(handshake._HEADER_NAMES) <= 256

@@ -331,6 +331,25 @@ def test_ack_arguments_are_checked(live):
     assert len(namespace._acks) == 0
 
 
+def test_ack_registry_is_made_on_first_use_and_its_acks_end_with_the_namespace(live):
+    client = PollingClient(live.port)
+    namespace = live.manager.sessions[client.sid].namespaces[""]
+    namespace.emit("no callback", 1)
+    assert client.poll()[-1] == '5:::{"name":"no callback","args":[1]}'
+    assert namespace._ack_registry is None  # nothing waits: none was made
+    client.post(b"6:::1+[]")  # an ack nobody waits for is harmless
+    called = []
+    namespace.emit("ask", callback=called.append, timeout=60)
+    assert client.poll() == ['5:1+::{"name":"ask"}']
+    registry = namespace._ack_registry
+    assert registry is not None and len(registry) == 1
+    client.post(b'6:::1+["yes"]')
+    wait_until(lambda: called == ["yes"])
+    namespace.emit("ask", callback=called.append, timeout=60)
+    namespace.disconnect(silent=True)
+    assert len(registry) == 0  # dropped with the namespace: its timer is gone too
+
+
 def test_unanswered_ack_is_dropped_after_its_timeout(live, caplog):
     client = PollingClient(live.port)
     namespace = live.manager.sessions[client.sid].namespaces[""]

@@ -120,9 +120,9 @@ def test_a_broadcast_is_encoded_once(manager, monkeypatch):
     import geventsio.emitter as emitter_module
 
     calls = []
-    real = emitter_module.encode_packet
-    monkeypatch.setattr(emitter_module, "encode_packet",
-                        lambda packet: calls.append(packet) or real(packet))
+    real = emitter_module.encode_event
+    monkeypatch.setattr(emitter_module, "encode_event",
+                        lambda *event: calls.append(event) or real(*event))
     assert Emitter(manager, "").emit("big", list(range(100))) == 3
     assert len(calls) == 1
     texts = [session.got[0][0] for session in manager.sessions.values()]

@@ -24,8 +24,9 @@ def handshake_data(environ: dict[str, Any], client_address: Any,
                    query: dict[str, str]) -> dict[str, Any]:
     """The handshake data of the request ``environ`` from ``client_address``: headers
     (lower-case names), address, time, query, url, xdomain and secure."""
-    headers = {key[5:].replace("_", "-").lower(): value
-               for key, value in environ.items() if key.startswith("HTTP_")}
+    names = _HEADER_NAMES
+    headers = {names.get(key) or _header_name(key): value
+               for key, value in environ.items() if key[:5] == "HTTP_"}
     address = client_address
     host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, 0)
     url = environ.get("PATH_INFO", "")
@@ -41,6 +42,19 @@ def handshake_data(environ: dict[str, Any], client_address: Any,
         "xdomain": "origin" in headers,
         "secure": environ.get("wsgi.url_scheme") == "https",
     }
+
+
+#: ``HTTP_USER_AGENT`` -> ``user-agent``: clients send the same few headers every time.
+_HEADER_NAMES: dict[str, str] = {}
+
+
+def _header_name(key: str) -> str:
+    """The lower-case header name of the environ key ``HTTP_<NAME>`` (remembered: the
+    keys come from clients, so at most 256 of them)."""
+    name = key[5:].replace("_", "-").lower()
+    if len(_HEADER_NAMES) < 256:
+        _HEADER_NAMES[key] = name
+    return name
 
 
 def authorized(authorization: Any, handshake: dict[str, Any]) -> bool:

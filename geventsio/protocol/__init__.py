@@ -15,7 +15,7 @@ Malformed input raises :class:`~geventsio.exceptions.ProtocolError` and nothing 
 """
 
 from ..exceptions import ErrorAdvice, ErrorReason, ProtocolError
-from .codec import MAX_ID, decode_packet, encode_packet, json_dumps, json_loads
+from .codec import MAX_ID, decode_packet, encode_event, encode_packet, json_dumps, json_loads
 from .handshake import (
     PROTOCOL,
     Target,
@@ -77,6 +77,7 @@ __all__ = [
     # codec
     "MAX_ID",
     "encode_packet",
+    "encode_event",
     "decode_packet",
     "json_dumps",
     "json_loads",

@@ -42,9 +42,12 @@ from .packets import (
     MessagePacket,
     NoopPacket,
     Packet,
+    check_endpoint,
+    unchecked_builder,
 )
 
-__all__ = ["MAX_ID", "JSON_BACKEND", "json_dumps", "json_loads", "encode_packet", "decode_packet"]
+__all__ = ["MAX_ID", "JSON_BACKEND", "json_dumps", "json_loads", "encode_packet", "encode_event",
+           "decode_packet"]
 
 #: How much of a bad input an error message repeats.
 ECHO_LIMIT = 100
@@ -256,6 +259,28 @@ def encode_packet(packet: Packet) -> str:
     return f"{kind}:{id_field}:{packet.endpoint}:{data}"
 
 
+def encode_event(name: str, args: Any = (), endpoint: str = "", id: int | None = None,
+                 data_ack: bool = False) -> str:
+    """``encode_packet(EventPacket(name, args, endpoint, id, data_ack))``, the text an
+    ``emit`` sends, without building and checking a packet object on the common path.
+
+    The same checks are made (a non-empty str name, args a list or tuple, an endpoint
+    without ``:`` or lone surrogates); anything unusual (an id, a str subclass, a refused
+    value) takes the packet path, so results and errors are the same as encode_packet's.
+    """
+    if (type(name) is str and name and (type(args) is tuple or type(args) is list)
+            and id is None and data_ack is False
+            and type(endpoint) is str and (not endpoint or _plain_endpoint(endpoint))):
+        if args:
+            return f"5::{endpoint}:{json_dumps({'name': name, 'args': args})}"
+        return f"5::{endpoint}:{json_dumps({'name': name})}"
+    return encode_packet(EventPacket(name, args, endpoint, id, data_ack))
+
+
+def _plain_endpoint(endpoint: str) -> bool:
+    return ":" not in endpoint and (endpoint.isascii() or LONE_SURROGATE.search(endpoint) is None)
+
+
 # -- decoding ----------------------------------------------------------------------------
 
 
@@ -296,16 +321,35 @@ def _decode_noop(endpoint: str, data: str | None, *_: object) -> Packet:
     return NoopPacket(endpoint)
 
 
+# The data packets are built unchecked: decode_packet has checked the id field, the
+# readers below check the data, and _checked() the endpoint (the one thing a constructor
+# would still look at: it may hold a lone surrogate), at the point where the constructor
+# would have checked it, so that errors are the same as a checked build's.
+_new_message = unchecked_builder(MessagePacket)
+_new_json = unchecked_builder(JsonPacket)
+_new_event = unchecked_builder(EventPacket)
+_new_ack = unchecked_builder(AckPacket)
+
+
+def _checked(endpoint: str) -> str:
+    """``endpoint`` (a str without ``:``, cut at one), refused if it holds a lone
+    surrogate, with the constructor's error."""
+    if not endpoint.isascii():
+        check_endpoint(endpoint)
+    return endpoint
+
+
 def _decode_message(
     endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
 ) -> Packet:
-    return MessagePacket(data or "", endpoint, packet_id, data_ack)
+    return _new_message(data or "", _checked(endpoint), packet_id, data_ack)  # type: ignore[no-any-return]
 
 
 def _decode_json(
     endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
 ) -> Packet:
-    return JsonPacket(_json_part(data, "JSON data"), endpoint, packet_id, data_ack)
+    value = _json_part(data, "JSON data")
+    return _new_json(value, _checked(endpoint), packet_id, data_ack)  # type: ignore[no-any-return]
 
 
 def _is_event(value: Any) -> bool:
@@ -320,13 +364,14 @@ def _is_event(value: Any) -> bool:
 def _decode_event(
     endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
 ) -> Packet:
-    event = _json_part(data, "event data")
+    event = _loads(data) if data is not None else _json_part(data, "event data")
     if not _is_event(event):
         raise ProtocolError(
             'expected event data {"name": <non-empty string>[, "args": [...]]},'
             f" got {snippet(data or '')}"
         )
-    return EventPacket(event["name"], tuple(event.get("args", ())), endpoint, packet_id, data_ack)
+    return _new_event(  # type: ignore[no-any-return]
+        event["name"], tuple(event.get("args", ())), _checked(endpoint), packet_id, data_ack)
 
 
 _ACK_DATA = re.compile(r"([0-9]+)(?:\+(.*))?", re.DOTALL)
@@ -338,11 +383,11 @@ def _decode_ack(endpoint: str, data: str | None, *_: object) -> Packet:
         raise ProtocolError(f"expected ack data <id>[+<JSON array>], got {snippet(data or '')}")
     ack_id = _counter(match.group(1), "an ack id")
     if match.group(2) is None:
-        return AckPacket(ack_id, (), endpoint)
+        return _new_ack(ack_id, (), _checked(endpoint))  # type: ignore[no-any-return]
     args = json_loads(match.group(2))
     if not isinstance(args, list):
         raise ProtocolError(f"expected ack arguments as a JSON array, got {snippet(data or '')}")
-    return AckPacket(ack_id, tuple(args), endpoint)
+    return _new_ack(ack_id, tuple(args), _checked(endpoint))  # type: ignore[no-any-return]
 
 
 _REASONS = {str(reason.value): reason for reason in ErrorReason}

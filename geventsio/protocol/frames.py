@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from ..exceptions import ProtocolError
 
@@ -54,7 +55,7 @@ class FrameError(ProtocolError):
         self.close_code = close_code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Message:
     """A whole data message: ``str`` for text, ``bytes`` for binary."""
 
@@ -111,15 +112,23 @@ class FrameParser:
         if self.closed:
             return []
         buffer = self._buffer
-        if not buffer and self._opcode is None:
-            message = self._one_small_text(data)
-            if message is not None:
-                return [message]
         buffer += data
         events: list[Event] = []
         position = 0
+        size = len(buffer)
         try:
             while not self.closed:
+                # What a client sends per packet, read inline: a whole, final, masked text
+                # frame of < 126 bytes outside a fragmented message. The same checks hold
+                # (anything else, or a size over the limit, takes the general path).
+                if size - position >= 6 and buffer[position] == 0x81 and self._opcode is None:
+                    length = buffer[position + 1] - 0x80  # < 0: not masked
+                    end = position + 6 + length
+                    if 0 <= length < 126 and end <= size and length <= self.max_message:
+                        events.append(_text_message(unmask(
+                            buffer[position + 6:end], buffer[position + 2:position + 6])))
+                        position = end
+                        continue
                 frame = self._frame_at(buffer, position)
                 if frame is None:
                     break
@@ -130,20 +139,6 @@ class FrameParser:
         finally:
             del buffer[:position]  # once per feed: frames are read in place
         return events
-
-    def _one_small_text(self, data: bytes) -> Message | None:
-        """The message of ``data`` if it is exactly one final, masked text frame shorter
-        than 126 bytes (what a client sends most), else None: the general path then
-        parses it. The same rules apply: its size against ``max_message``, UTF-8."""
-        size = len(data) - 6
-        if not 0 <= size <= min(125, self.max_message) or data[0] != 0x81 \
-                or data[1] != 0x80 | size:
-            return None
-        payload = unmask(data[6:], data[2:6])
-        try:
-            return Message(payload.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise FrameError("a text message that is not UTF-8", CloseCode.INVALID_DATA) from None
 
     def _frame_at(self, buffer: bytearray, start: int) -> tuple[int, bool, bytes, int] | None:
         """(opcode, fin, unmasked payload, where the next frame starts) of the frame at
@@ -220,10 +215,22 @@ class FrameParser:
         data = parts[0] if len(parts) == 1 else b"".join(parts)
         if opcode == Opcode.BINARY:
             return Message(data)
-        try:
-            return Message(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise FrameError("a text message that is not UTF-8", CloseCode.INVALID_DATA) from None
+        return _text_message(data)
+
+
+_set_message_data: Any = vars(Message)["data"].__set__  # the slot's descriptor
+_new = object.__new__
+
+
+def _text_message(data: bytes) -> Message:
+    """The Message of a text message's bytes; FrameError if they are not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrameError("a text message that is not UTF-8", CloseCode.INVALID_DATA) from None
+    message = _new(Message)
+    _set_message_data(message, text)  # a frozen dataclass's __init__, without its overhead
+    return message
 
 
 def _close_event(payload: bytes) -> Close:
@@ -241,7 +248,7 @@ def _close_event(payload: bytes) -> Close:
     return Close(code, reason)
 
 
-def unmask(payload: bytes, mask: bytes) -> bytes:
+def unmask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
     """XOR ``payload`` with the 4-byte ``mask`` (one big-int operation: fast)."""
     length = len(payload)
     key = (mask * (length // 4 + 1))[:length]

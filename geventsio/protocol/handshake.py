@@ -18,12 +18,13 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from ..exceptions import ProtocolError
 from .codec import snippet
+from .packets import unchecked_builder
 from .payload import jsonp_body
 
 __all__ = [
@@ -92,17 +93,29 @@ def parse_target(path: str, resource: str) -> Target:
     ``resource`` is the URL prefix without slashes at its ends (``'socket.io'``,
     ``'api/socket.io'``). Never raises: any path maps to some :class:`TargetKind`.
     """
-    base = resource.strip("/")
-    prefix = f"/{base}" if base else ""
-    if path in (prefix, prefix + "/"):
+    prefix = _PREFIXES.get(resource)
+    if prefix is None:
+        base = resource.strip("/")
+        prefix = f"/{base}/" if base else "/"
+        if len(_PREFIXES) < 16:  # one per server, a few in tests
+            _PREFIXES[resource] = prefix
+    if path == prefix or path == prefix[:-1]:
         return _ROOT
-    if not path.startswith(prefix + "/"):
+    if not path.startswith(prefix):
         return _OUTSIDE
-    rest = path[len(prefix) + 1 :]
+    rest = path[len(prefix):]
     static_name = _STATIC_FILES.get(rest)
     if static_name is not None:
         return Target(TargetKind.STATIC, static_name=static_name)
     return _parse_versioned(rest.split("/"))
+
+
+#: resource -> ``/resource/`` (``/`` for the empty resource).
+_PREFIXES: dict[str, str] = {}
+#: The transport names of the 0.9 clients, known good without the regex.
+_TRANSPORT_NAMES = frozenset(
+    {"websocket", "xhr-polling", "jsonp-polling", "htmlfile", "flashsocket", ""})
+_new_target = unchecked_builder(Target)
 
 
 def _parse_versioned(segments: list[str]) -> Target:
@@ -117,9 +130,11 @@ def _parse_versioned(segments: list[str]) -> Target:
         return _HANDSHAKE
     if tail[-1] == "":
         tail.pop()  # one trailing slash
-    if len(tail) == 2 and _is_name(tail[1]) and (tail[0] == "" or _is_name(tail[0])):
+    if (len(tail) == 2 and _is_name(tail[1])
+            and (tail[0] in _TRANSPORT_NAMES or _is_name(tail[0]))):
         # An empty transport is the 0.9 client's disconnectSync(): /1//<sid>/?disconnect=1
-        return Target(TargetKind.TRANSPORT, protocol=PROTOCOL, transport=tail[0], sid=tail[1])
+        return _new_target(  # type: ignore[no-any-return]
+            TargetKind.TRANSPORT, PROTOCOL, tail[0], tail[1], None)
     return _INVALID
 
 
@@ -130,9 +145,18 @@ def parse_query(query_string: str) -> dict[str, str]:
     decoded as UTF-8, with U+FFFD for invalid bytes. Never raises.
     """
     query: dict[str, str] = {}
-    for key, value in parse_qsl(query_string, keep_blank_values=True):
+    if "%" in query_string or "+" in query_string:
+        pairs: Iterable[tuple[str, str]] = parse_qsl(query_string, keep_blank_values=True)
+    else:  # nothing to decode (``t=1733...&EIO=...``): what parse_qsl gives, split directly
+        pairs = (_pair(field) for field in query_string.split("&") if field)
+    for key, value in pairs:
         query.setdefault(key, value)
     return query
+
+
+def _pair(field: str) -> tuple[str, str]:
+    key, _, value = field.partition("=")
+    return key, value
 
 
 def new_sid() -> str:
@@ -168,9 +192,27 @@ def format_handshake(
     :func:`parse_target` would not accept, or a timeout that is not a finite number
     >= 0 or None: programming errors.
     """
-    if not is_valid_sid(sid) or not all(map(_is_name, transports)):
+    if not is_valid_sid(sid):
         raise ValueError(f"invalid sid or transport name in {sid!r}, {list(transports)!r}")
-    fields = [sid]
+    key = (type(heartbeat_timeout), heartbeat_timeout, type(close_timeout), close_timeout,
+           tuple(transports))  # the types: True == 1, but True is refused
+    tail = _TAILS.get(key)
+    if tail is None:
+        tail = _handshake_tail(sid, heartbeat_timeout, close_timeout, transports)
+        if len(_TAILS) < 16:  # a server has one; tests a few
+            _TAILS[key] = tail
+    return sid + tail
+
+
+#: ``(heartbeat, close, transports)`` -> ``:heartbeat:close:transports``, checked once.
+_TAILS: dict[tuple[object, ...], str] = {}
+
+
+def _handshake_tail(sid: str, heartbeat_timeout: float | None, close_timeout: float | None,
+                    transports: Sequence[str]) -> str:
+    if not all(isinstance(name, str) and _is_name(name) for name in transports):
+        raise ValueError(f"invalid sid or transport name in {sid!r}, {list(transports)!r}")
+    fields = [""]
     for timeout in (heartbeat_timeout, close_timeout):
         fields.append("" if timeout is None else _seconds(timeout))
     fields.append(",".join(transports))

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from dataclasses import dataclass, fields
+from typing import Any, Callable, ClassVar, Union
 
 from ..exceptions import ErrorAdvice, ErrorReason, ProtocolError
 
@@ -61,7 +61,8 @@ def _is_unicode_text(text: str) -> bool:
     return text.isascii() or LONE_SURROGATE.search(text) is None
 
 
-def _check_endpoint(endpoint: object) -> None:
+def check_endpoint(endpoint: object) -> None:
+    """Raise ProtocolError unless ``endpoint`` is a str without ``:`` or lone surrogates."""
     if not isinstance(endpoint, str) or ":" in endpoint or not _is_unicode_text(endpoint):
         raise ProtocolError(
             f"endpoint must be a string without ':' or lone surrogates, got {endpoint!r}"
@@ -109,7 +110,7 @@ class DisconnectPacket:
     type: ClassVar[PacketType] = PacketType.DISCONNECT
 
     def __post_init__(self) -> None:
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ class ConnectPacket:
     type: ClassVar[PacketType] = PacketType.CONNECT
 
     def __post_init__(self) -> None:
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
         if not isinstance(self.query, str) or not _is_unicode_text(self.query):
             raise ProtocolError(
                 f"connect query must be a string without lone surrogates, got {self.query!r}"
@@ -136,7 +137,7 @@ class HeartbeatPacket:
     type: ClassVar[PacketType] = PacketType.HEARTBEAT
 
     def __post_init__(self) -> None:
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ class MessagePacket:
     def __post_init__(self) -> None:
         if not isinstance(self.data, str):
             raise ProtocolError(f"message data must be a string, got {type(self.data).__name__}")
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
         _check_id(self.id, self.data_ack)
 
 
@@ -167,7 +168,7 @@ class JsonPacket:
     type: ClassVar[PacketType] = PacketType.JSON
 
     def __post_init__(self) -> None:
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
         _check_id(self.id, self.data_ack)
 
 
@@ -189,7 +190,7 @@ class EventPacket:
         if not isinstance(self.name, str) or not self.name:
             raise ProtocolError(f"event name must be a non-empty string, got {self.name!r}")
         object.__setattr__(self, "args", _args_tuple(self.args))
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
         _check_id(self.id, self.data_ack)
 
 
@@ -209,7 +210,7 @@ class AckPacket:
     def __post_init__(self) -> None:
         _check_counter(self.ack_id, "ack id")
         object.__setattr__(self, "args", _args_tuple(self.args))
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +225,7 @@ class ErrorPacket:
     def __post_init__(self) -> None:
         object.__setattr__(self, "reason", _enum_or_none(ErrorReason, self.reason))
         object.__setattr__(self, "advice", _enum_or_none(ErrorAdvice, self.advice))
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ class NoopPacket:
     type: ClassVar[PacketType] = PacketType.NOOP
 
     def __post_init__(self) -> None:
-        _check_endpoint(self.endpoint)
+        check_endpoint(self.endpoint)
 
 
 Packet = Union[
@@ -258,3 +259,32 @@ def message_packet(data: Any, endpoint: str = "", *, json: bool = False,
     if json:
         return JsonPacket(data, endpoint, id, data_ack)
     return MessagePacket(data, endpoint, id, data_ack)
+
+
+def unchecked_builder(cls: type) -> Callable[..., Any]:
+    """A function that builds a ``cls`` packet from all its fields, in order, *without*
+    the checks of its constructor: for the decoder, which has already checked every field
+    it read, and parse_target, whose Target has nothing to check (tests/protocol hold the
+    decoded packets equal to checked ones for every kind).
+
+    It sets the slots directly: ~0.3 us instead of ~0.75 us for an event.
+    """
+    setters = [getattr(cls, field.name).__set__ for field in fields(cls)]
+    new = object.__new__
+    while len(setters) < 5:  # unused fields of shorter packets set nothing
+        setters.append(_set_nothing)
+    first, second, third, fourth, fifth = setters
+
+    def build(a: Any, b: Any, c: Any, d: Any = None, e: Any = None) -> Any:
+        packet: Any = new(cls)
+        first(packet, a)
+        second(packet, b)
+        third(packet, c)
+        fourth(packet, d)
+        fifth(packet, e)
+        return packet
+    return build
+
+
+def _set_nothing(packet: Any, value: Any) -> None:
+    """Stands in for a field a shorter packet does not have."""

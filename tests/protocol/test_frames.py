@@ -186,3 +186,77 @@ def test_the_shortcut_keeps_the_size_limit_and_utf8_rules() -> None:
     # 125 bytes is the largest frame the shortcut takes; 126 has an extended length
     assert parse(client(Opcode.TEXT, b"a" * 125)) == [Message("a" * 125)]
     assert parse(client(Opcode.TEXT, b"a" * 126)) == [Message("a" * 126)]
+class GeneralPathParser(FrameParser):
+    """FrameParser reading every frame through its general path (no inline small-text
+    read): the reference the fast path is held to."""
+
+    __slots__ = ()
+
+    def feed(self, data: bytes) -> list:
+        if self.closed:
+            return []
+        buffer = self._buffer
+        buffer += data
+        events: list = []
+        position = 0
+        try:
+            while not self.closed:
+                frame = self._frame_at(buffer, position)
+                if frame is None:
+                    break
+                opcode, fin, payload, position = frame
+                event = self._event(opcode, fin, payload)
+                if event is not None:
+                    events.append(event)
+        finally:
+            del buffer[:position]
+        return events
+
+
+def _outcomes(parser: FrameParser, pieces: list[bytes]) -> list:
+    outcomes = []
+    for piece in pieces:
+        try:
+            outcomes.append(parser.feed(piece))
+        except FrameError as exc:
+            outcomes.append((exc.message, exc.close_code))
+            break
+    return outcomes
+
+
+small_frames = st.builds(
+    lambda opcode, payload, fin, masked, rsv: (
+        client(opcode, payload, fin, rsv) if masked
+        else bytes(bytearray(encode_frame(Opcode(opcode), payload))[:1]) + encode_frame(
+            Opcode(opcode), payload)[1:]),
+    st.sampled_from([0x1, 0x1, 0x1, 0x0, 0x2, 0x9, 0xA, 0x8]),
+    st.binary(max_size=130) | st.text(max_size=60).map(str.encode)
+    | st.sampled_from([b"\xff", b"\xc3", "é".encode() * 63, b"x" * 125, b"x" * 126]),
+    st.booleans() | st.just(True),
+    st.booleans() | st.just(True),
+    st.sampled_from([0, 0, 0, 0x40]),
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(small_frames, max_size=6), st.sampled_from([1, 3, 10, 125, 1000]), st.data())
+def test_inline_small_text_read_gives_what_the_general_path_gives(frames, limit, data):
+    """Messages, control events and errors (message and close code) are the same, for
+    any frames and any split, whether the inline read took a frame or not."""
+    stream = b"".join(frames)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
+    pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+    assert _outcomes(FrameParser(limit), pieces) == _outcomes(GeneralPathParser(limit), pieces)
+
+
+@pytest.mark.parametrize("stream", [
+    client(0x1, b"ab", fin=False) + client(0x1, b"cd"),  # a new message inside one
+    client(0x1, b"ab", fin=False) + client(0x0, b"cd"),  # its continuation
+    client(0x1, b"\xc3") + client(0x1, b"ok"),  # not UTF-8
+    client(0x1, b"x" * 11),  # over the limit
+    client(0x1, b"x" * 10) + client(0x1, b""),
+])
+def test_inline_small_text_read_keeps_the_rules(stream):
+    for cut in range(len(stream) + 1):
+        pieces = [stream[:cut], stream[cut:]]
+        assert _outcomes(FrameParser(10), pieces) == _outcomes(GeneralPathParser(10), pieces)

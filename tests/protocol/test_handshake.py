@@ -254,3 +254,19 @@ def test_jsonp_handshake_vector():
 def test_jsonp_handshake_rejects_bad_index():
     with pytest.raises(ValueError):
         jsonp_handshake_body(-1, REFERENCE_HANDSHAKE)
+
+
+def test_format_handshake_checks_every_call_although_the_tail_is_kept():
+    """The ``:heartbeat:close:transports`` part is written once per configuration; what
+    it refused is still refused, whatever was written before (True == 1, 1.0 == 1)."""
+    assert format_handshake(SID, 1, 1.0, ["websocket"]) == f"{SID}:1:1:websocket"
+    assert format_handshake(SID, 1.0, 1, ["websocket"]) == f"{SID}:1:1:websocket"
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            format_handshake(SID, True, 1, ["websocket"])
+        with pytest.raises(ValueError):
+            format_handshake("bad sid", 1, 1.0, ["websocket"])
+        with pytest.raises(ValueError):
+            format_handshake(SID, 1, 1.0, ["web socket"])
+    other = "a" * 20
+    assert format_handshake(other, 1, 1.0, ["websocket"]) == f"{other}:1:1:websocket"
