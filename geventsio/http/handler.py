@@ -34,6 +34,7 @@ from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide,
 from ..transports.websocket import WebSocketTransport
 from .binding import bind_session
 from .cors import check_origin, cors_headers, preflight_headers
+from .deadlines import peek_within
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
@@ -86,10 +87,11 @@ class SocketIOHandler(HTTPAnswers):
     def _peek(self, seconds: float) -> bytes:
         """The connection's next byte, not consumed; b"" if none came within ``seconds``
         or the peer closed."""
-        with gevent.Timeout(seconds, False):
-            return bytes(self.rfile.peek(1)[:1])
-        log.debug("connection from %s idle for %gs: closed", self.client_address, seconds)
-        return b""
+        first_byte = peek_within(self.rfile, self.deadlines, seconds)
+        if not first_byte:
+            log.debug("connection from %s idle for %gs or closed", self.client_address,
+                      seconds)
+        return first_byte
 
     def _answer_policy_request(self) -> None:
         """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other
@@ -291,6 +293,7 @@ class SocketIOHandler(HTTPAnswers):
     def _stream(self, session: Session, cls: type[StreamingSide]) -> None:
         """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
         self.close_connection = True
+        self.release_deadlines()  # no more requests on this connection
         headers = [("Content-Type", cls.content_type), *self._cors_headers(),
                    ("Connection", "close"), ("Transfer-Encoding", "chunked"),
                    ("Cache-Control", "no-store"), ("Date", http_date())]
@@ -314,6 +317,7 @@ class SocketIOHandler(HTTPAnswers):
         self._require_method("GET")
         read = self._upgrade()
         self.close_connection = True
+        self.release_deadlines()  # no more requests on this connection
         if session is not None and session.state is SessionState.HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
             bind_session(session, self.environ, self.application, self.path, copy=False)

@@ -10,7 +10,9 @@ by :class:`geventsio.http.headers.RequestHeaders`. :class:`HTTPAnswers` is the b
 Every answer written here says ``X-Content-Type-Options: nosniff``, has no body for
 ``HEAD``, and a ``text/plain`` error body never carries markup from the request
 (:func:`safe_text`). A kept-alive connection lets the others take their turn between two
-requests, so a client pipelining requests cannot hold the server.
+requests, so a client pipelining requests cannot hold the server. The deadlines of a
+request's head and body run on timers made once per connection
+(:mod:`geventsio.http.deadlines`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import gevent
 from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
+from .deadlines import Deadlines
 from .headers import RequestHeaders
 from .upgraded import take_over
 
@@ -55,18 +58,45 @@ class HTTPAnswers(WSGIHandler):
 
     #: Set by gevent's handler once a response head went out (declared here for mypy).
     headers_sent: bool
-    #: The running deadline for the request line and headers (None between requests).
-    _head_deadline: "gevent.Timeout | None" = None
+    #: The connection's request deadlines (made by its first request).
+    _deadlines: "Deadlines | None" = None
+    #: What a late request head raises (made once: it ends the connection).
+    _head_late: "HeadTimeout | None" = None
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """This connection's deadlines: one timer per duration, reused by every request."""
+        deadlines = self._deadlines
+        if deadlines is None:
+            deadlines = self._deadlines = Deadlines()
+        return deadlines
 
     def start_head_deadline(self, seconds: float) -> None:
         """From now, the request line and headers must arrive within ``seconds``."""
-        self._end_head_deadline()
-        self._head_deadline = gevent.Timeout.start_new(seconds, HeadTimeout(seconds))
+        late = self._head_late
+        if late is None or late.seconds != seconds:
+            late = self._head_late = HeadTimeout(seconds)
+        self.deadlines.start(seconds, late)
 
     def _end_head_deadline(self) -> None:
-        deadline, self._head_deadline = self._head_deadline, None
-        if deadline is not None:
-            deadline.close()
+        deadlines = self._deadlines
+        if deadlines is not None:
+            deadlines.stop()
+
+    def handle(self) -> None:
+        """gevent's loop over the connection's requests; the deadlines' timers are let go
+        when it ends."""
+        try:
+            super().handle()
+        finally:
+            self.release_deadlines()
+
+    def release_deadlines(self) -> None:
+        """Close the deadlines' timers: the connection reads no more requests (it ended,
+        or it is a websocket or a stream from now on)."""
+        deadlines, self._deadlines = self._deadlines, None
+        if deadlines is not None:
+            deadlines.close()
 
     def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
         """Request headers, read without the email package (see :mod:`geventsio.http.headers`);
@@ -87,7 +117,13 @@ class HTTPAnswers(WSGIHandler):
         """gevent's, plus a turn for every other connection after each kept-alive request
         (pipelined requests are otherwise served back to back without yielding), and our
         own answer to a request line that is too long. A request whose head did not
-        arrive in time ends the connection (logged, nothing answered)."""
+        arrive in time ends the connection (logged, nothing answered).
+
+        The turn comes before the next request is read, even when none is there yet:
+        under load, the client's next request usually arrives during that turn, and is
+        then read without waiting (one ``recv`` per request; looking first without
+        waiting, and yielding only for a request already there, cost two: see
+        benchmarks/FINDINGS.md, issue 14)."""
         try:
             result = super().handle_one_request()
         except HeadTimeout as exc:
@@ -236,8 +272,14 @@ class HTTPAnswers(WSGIHandler):
         """Read up to ``size`` body bytes within ``request_body_timeout`` (else 408 and
         the connection closes)."""
         seconds = self.server.config.request_body_timeout
-        with gevent.Timeout(seconds, False):
+        deadlines = self.deadlines
+        deadlines.start(seconds, BodyTimeout())
+        try:
             return self.environ["wsgi.input"].read(size)
+        except BodyTimeout:
+            pass
+        finally:
+            deadlines.stop()
         self.close_connection = True
         raise ProtocolError(f"request body not received within {seconds:g}s",
                             status=HTTPStatus.REQUEST_TIMEOUT)
@@ -301,6 +343,11 @@ class HeadTimeout(BaseException):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"request head not received within {seconds}s")
         self.seconds = seconds
+
+
+class BodyTimeout(BaseException):
+    """Raised in a connection's greenlet when a request's body is late (caught by the
+    reader, which answers 408)."""
 
 
 def http_date() -> str:
