@@ -27,6 +27,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
+from gevent import pywsgi
 from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
@@ -49,6 +50,8 @@ NOSNIFF = ("X-Content-Type-Options", "nosniff")
 #: After a refusal, how long and how much the connection is read on before it closes.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
+#: The type of gevent's do-nothing access log (``log=None``); None if gevent has none.
+_NO_LOG: Any = getattr(pywsgi, "_NoopLog", None)
 
 
 class HTTPAnswers(WSGIHandler):
@@ -140,6 +143,13 @@ class HTTPAnswers(WSGIHandler):
             self._refuse(*result)
             return None
         return result
+
+    def log_request(self) -> None:
+        """gevent's access-log line; with ``log=None`` it is not even formatted (gevent
+        formats it, date included, and hands it to a log that drops it)."""
+        if _NO_LOG is not None and type(self.server.log) is _NO_LOG:
+            return
+        super().log_request()
 
     def _refuse(self, code: str, answer: bytes) -> None:
         """Send a refusal, then close gently: stop writing and read on for a while, so the
