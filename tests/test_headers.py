@@ -118,6 +118,12 @@ def test_the_line_limit_is_exact():
     (b"Content-Length: " + b"9" * 19 + b"\r\n\r\n", "invalid"),
     (b"Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", "together"),
     (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "unsupported"),
+    # any case, and after other headers: the fast path (no framing header) must see them
+    (b"Host: x\r\nCONTENT-LENGTH: 1\r\ncontent-length: 2\r\n\r\n", "repeated"),
+    (b"Host: x\r\ntRaNsFeR-eNcOdInG: gzip\r\n\r\n", "unsupported"),
+    (b"Host: x\r\nContent_Length: 5\r\n\r\n", "stands for"),
+    (b"Host: x\r\nX-Content-Length: 5\r\nX_Other: 1\r\n\r\n", ""),
+    (b"Content-Length: 1\r\n 2\r\n\r\n", "invalid"),  # a fold changes the value read
 ])
 def test_framing_problems(block, problem):
     headers = RequestHeaders.read(io.BytesIO(block))
