@@ -111,7 +111,7 @@ class SocketIOHandler(HTTPAnswers):
         if path == config.metrics_path and self.server.metrics is not None:
             self._metrics()
             return
-        target = parse_target(path, config.resource)
+        target = _target_of(path, config.resource)
         if target.kind is TargetKind.OUTSIDE:
             super().run_application()
             return
@@ -370,6 +370,26 @@ class SocketIOHandler(HTTPAnswers):
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
+
+
+#: Parsed transport paths (``/socket.io/1/xhr-polling/<sid>``): a polling session asks
+#: with the same path twice per round trip. Emptied when full, so bounded whatever the
+#: paths; Target objects are immutable, so sharing one is safe.
+_TARGETS: dict[tuple[str, str], Any] = {}
+_TARGETS_KEPT = 1024
+
+
+def _target_of(path: str, resource: str) -> Any:
+    """``parse_target(path, resource)``, remembered for transport paths."""
+    key = (path, resource)
+    target = _TARGETS.get(key)
+    if target is None:
+        target = parse_target(path, resource)
+        if target.kind is TargetKind.TRANSPORT:
+            if len(_TARGETS) >= _TARGETS_KEPT:
+                _TARGETS.clear()
+            _TARGETS[key] = target
+    return target
 
 
 def _held_by_websocket(session: Session) -> bool:
