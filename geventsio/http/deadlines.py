@@ -22,7 +22,7 @@ from gevent import getcurrent
 
 from ..core.timers import HubTimer
 
-__all__ = ["Deadlines", "peek_within"]
+__all__ = ["BodyTimeout", "Deadlines", "HeadTimeout", "peek_within"]
 
 
 class _Idle(BaseException):
@@ -30,6 +30,20 @@ class _Idle(BaseException):
 
 
 _IDLE = _Idle()
+
+
+class HeadTimeout(BaseException):
+    """Raised in a connection's greenlet when a request's head is late (a BaseException,
+    like gevent.Timeout, so that no ``except Exception`` on the way swallows it)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"request head not received within {seconds}s")
+        self.seconds = seconds
+
+
+class BodyTimeout(BaseException):
+    """Raised in a connection's greenlet when a request's body is late (caught by the
+    reader, which answers 408)."""
 
 
 class Deadlines:

@@ -31,7 +31,7 @@ from gevent import pywsgi
 from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
-from .deadlines import Deadlines
+from .deadlines import BodyTimeout, Deadlines, HeadTimeout
 from .headers import RequestHeaders
 from .upgraded import take_over
 
@@ -120,13 +120,9 @@ class HTTPAnswers(WSGIHandler):
         """gevent's, plus a turn for every other connection after each kept-alive request
         (pipelined requests are otherwise served back to back without yielding), and our
         own answer to a request line that is too long. A request whose head did not
-        arrive in time ends the connection (logged, nothing answered).
-
-        The turn comes before the next request is read, even when none is there yet:
-        under load, the client's next request usually arrives during that turn, and is
-        then read without waiting (one ``recv`` per request; looking first without
-        waiting, and yielding only for a request already there, cost two: see
-        benchmarks/FINDINGS.md, issue 14)."""
+        arrive in time ends the connection (logged, nothing answered). The turn is taken
+        even when no request is waiting: under load, the next one usually arrives during
+        it (benchmarks/FINDINGS.md, issue 14)."""
         try:
             result = super().handle_one_request()
         except HeadTimeout as exc:
@@ -311,17 +307,16 @@ class HTTPAnswers(WSGIHandler):
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
                     *, with_length: bool = True, length: int | None = None) -> None:
-        status_line = f"{status.value} {status.phrase}"
-        lines = [f"HTTP/1.1 {status_line}", "X-Content-Type-Options: nosniff"]
-        lines.extend(f"{name}: {value}" for name, value in headers)
+        status_line, status_bytes, code, text = _status_parts(status)
+        text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
-            lines.append(f"Content-Length: {len(body) if length is None else length}")
-            lines.append(f"Date: {http_date()}")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            text += (f"Content-Length: {len(body) if length is None else length}\r\n"
+                     f"Date: {http_date()}\r\n")
+        head = (text + "\r\n").encode("latin-1")
         # What gevent's request logging and keep-alive logic read back:
-        self.status = status_line.encode("latin-1")
+        self.status = status_bytes
         self._orig_status = status_line
-        self.code = status.value
+        self.code = code
         self.headers_sent = True
         self.response_length = len(head) + len(body)
         self.socket.sendall(head + body)
@@ -346,18 +341,19 @@ class Answered(ProtocolError):
 _date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
 
 
-class HeadTimeout(BaseException):
-    """Raised in a connection's greenlet when a request's head is late (a BaseException,
-    like gevent.Timeout, so that no ``except Exception`` on the way swallows it)."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"request head not received within {seconds}s")
-        self.seconds = seconds
+#: status -> (status line, as bytes, code, the head's first two lines): every answer's.
+_STATUS_PARTS: dict[HTTPStatus, tuple[str, bytes, int, str]] = {}
 
 
-class BodyTimeout(BaseException):
-    """Raised in a connection's greenlet when a request's body is late (caught by the
-    reader, which answers 408)."""
+def _status_parts(status: HTTPStatus) -> tuple[str, bytes, int, str]:
+    """The parts of a head that depend on its status alone, formatted once per status."""
+    parts = _STATUS_PARTS.get(status)
+    if parts is None:
+        line = f"{status.value} {status.phrase}"
+        parts = _STATUS_PARTS[status] = (
+            line, line.encode("latin-1"), status.value,
+            f"HTTP/1.1 {line}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n")
+    return parts
 
 
 def http_date() -> str:
