@@ -155,3 +155,12 @@ def test_a_web_origin_is_still_echoed_with_credentials(live):
     answer = client.post(b"3:::hi", headers={"Origin": "https://app.example:8443"})
     assert answer.headers["access-control-allow-origin"] == "https://app.example:8443"
     assert answer.headers["access-control-allow-credentials"] == "true"
+
+
+@pytest.mark.parametrize("version, status", [
+    ("HTTP/1.1", 200), ("HTTP/1.0", 200), ("HTTP/1.01", 200),  # gevent reads (1, 1)
+    ("HTTP/2.0", 400), ("HTTP/1.x", 400), ("HTTX/1.1", 400), ("HTTP/0.8", 400),
+])
+def test_request_versions_are_checked_as_gevent_checks_them(live, version, status):
+    raw = f"GET /socket.io/1/?t=1 {version}\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert request(live.port, "GET", "/", raw=raw.encode("latin-1")).status == status

@@ -50,6 +50,7 @@ NOSNIFF = ("X-Content-Type-Options", "nosniff")
 #: After a refusal, how long and how much the connection is read on before it closes.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
+_USUAL_VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
 #: The type of gevent's do-nothing access log (``log=None``); None if gevent has none.
 _NO_LOG: Any = getattr(pywsgi, "_NoopLog", None)
 
@@ -140,9 +141,12 @@ class HTTPAnswers(WSGIHandler):
             return None
         return result
 
+    def _check_http_version(self) -> bool:
+        """gevent's check of the request's version, without parsing the two usual ones."""
+        return self.request_version in _USUAL_VERSIONS or super()._check_http_version()
+
     def log_request(self) -> None:
-        """gevent's access-log line; with ``log=None`` it is not even formatted (gevent
-        formats it, date included, and hands it to a log that drops it)."""
+        """gevent's access-log line, not even formatted for ``log=None`` (which drops it)."""
         if _NO_LOG is not None and type(self.server.log) is _NO_LOG:
             return
         super().log_request()
