@@ -27,7 +27,6 @@ from ..protocol import (
     jsonp_handshake_body,
     parse_jsonp_index,
     parse_query,
-    parse_target,
 )
 from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
 from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
@@ -38,6 +37,7 @@ from .deadlines import peek_within
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
+from .request import socketio_environ, target_of
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
 
@@ -104,6 +104,16 @@ class SocketIOHandler(HTTPAnswers):
         self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
                             b"X-Content-Type-Options: nosniff\r\nContent-Length: 0\r\n\r\n")
 
+    def get_environ(self) -> dict[str, Any]:
+        """The request's WSGI environ: built from the indexed headers for Socket.IO
+        requests (the same dict, faster: :mod:`geventsio.http.request`), by gevent for
+        the application's requests and in subclasses (gunicorn's adds its own keys)."""
+        if type(self) is SocketIOHandler and self.path.startswith(
+                f"/{self.server.config.resource}/"):
+            return socketio_environ(self)
+        result: dict[str, Any] = super().get_environ()
+        return result
+
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
         config = self.server.config
@@ -111,7 +121,7 @@ class SocketIOHandler(HTTPAnswers):
         if path == config.metrics_path and self.server.metrics is not None:
             self._metrics()
             return
-        target = _target_of(path, config.resource)
+        target = target_of(path, config.resource)
         if target.kind is TargetKind.OUTSIDE:
             super().run_application()
             return
@@ -370,26 +380,6 @@ class SocketIOHandler(HTTPAnswers):
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
-
-
-#: Parsed transport paths (``/socket.io/1/xhr-polling/<sid>``): a polling session asks
-#: with the same path twice per round trip. Emptied when full, so bounded whatever the
-#: paths; Target objects are immutable, so sharing one is safe.
-_TARGETS: dict[tuple[str, str], Any] = {}
-_TARGETS_KEPT = 1024
-
-
-def _target_of(path: str, resource: str) -> Any:
-    """``parse_target(path, resource)``, remembered for transport paths."""
-    key = (path, resource)
-    target = _TARGETS.get(key)
-    if target is None:
-        target = parse_target(path, resource)
-        if target.kind is TargetKind.TRANSPORT:
-            if len(_TARGETS) >= _TARGETS_KEPT:
-                _TARGETS.clear()
-            _TARGETS[key] = target
-    return target
 
 
 def _held_by_websocket(session: Session) -> bool:
