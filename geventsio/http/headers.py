@@ -71,7 +71,52 @@ class RequestHeaders:
     def read(cls, rfile: BinaryIO, max_bytes: int = MAX_HEADER_BYTES,
              max_count: int = MAX_HEADERS) -> "RequestHeaders":
         """Read header lines from ``rfile`` up to the blank line that ends them, reading
-        at most ``max_bytes`` (+1 to see that the block is too large)."""
+        at most ``max_bytes`` (+1 to see that the block is too large).
+
+        A buffered reader usually holds the whole block already: a plain one (CRLF line
+        ends, no folds, nothing to refuse) is then taken in one piece
+        (:meth:`_read_whole`); any other block is read line by line, which decides.
+        """
+        peek = getattr(rfile, "peek", None)
+        if peek is not None:
+            whole = cls._read_whole(rfile, peek(max_bytes), max_bytes, max_count)
+            if whole is not None:
+                return whole
+        return cls._read_lines(rfile, max_bytes, max_count)
+
+    @classmethod
+    def _read_whole(cls, rfile: BinaryIO, buffered: bytes, max_bytes: int,
+                    max_count: int) -> "RequestHeaders | None":
+        """The block at the start of ``buffered``, consumed from ``rfile``, if it is one
+        that reading line by line would accept as it is; None (nothing consumed) for
+        any other, and when the block is not all buffered yet."""
+        if buffered[:2] == b"\r\n":
+            rfile.read(2)
+            return cls([], index={}, framing=[])
+        end = buffered.find(b"\r\n\r\n")
+        if end < 0 or end + 4 > max_bytes:
+            return None
+        block = buffered[:end]
+        breaks = block.count(b"\r\n")
+        if (breaks >= max_count or block.count(b"\r") != breaks or block.count(b"\n") != breaks
+                or b"\x00" in block or block[:1] in (b" ", b"\t")
+                or b"\r\n " in block or b"\r\n\t" in block):
+            return None  # bare CR or LF, NUL, folds, too many lines: line by line
+        lines = block.decode("latin-1").split("\r\n")
+        index: dict[str, str] = {}
+        framing: list[tuple[str, str]] = []
+        for text in lines:
+            name, colon, value = text.partition(":")
+            if not colon or _TOKEN.fullmatch(name) is None:
+                return None
+            _index_line(index, framing, name.lower(), value)
+        rfile.read(end + 4)
+        return cls(lines, index=index, framing=framing)
+
+    @classmethod
+    def _read_lines(cls, rfile: BinaryIO, max_bytes: int,
+                    max_count: int) -> "RequestHeaders":
+        """Read the block line by line (any block: this is where refusals are made)."""
         lines: list[str] = []
         index: dict[str, str] | None = {}  # None once a fold changed a value
         framing: list[tuple[str, str]] = []
