@@ -98,3 +98,47 @@ def test_long_polls_and_websockets_outlive_the_request_deadlines(make_server):
         assert live.manager.sessions[sid].connected
     finally:
         ws.close()
+
+
+def test_gaps_between_kept_alive_requests_do_not_add_up(make_server):
+    """Each wait for the next request counts the whole keepalive_timeout from its start:
+    the connection's timer is reused, and a libev timer stopped and started again would
+    count only what was left (the connection closed once the gaps added up)."""
+    live = make_server(keepalive_timeout=HEAD, request_head_timeout=HEAD)
+    with socket.create_connection(("127.0.0.1", live.port), timeout=HEAD + 20) as sock:
+        buf = bytearray()
+        for i in range(5):  # five gaps of 0.6 s: 3 s in all, three times the timeout
+            sock.sendall(b"GET /socket.io/1/?t=%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+            assert read_response(sock, buf).status == 200, i
+            gevent.sleep(HEAD * 0.6)
+        assert _closed_by_server(sock, HEAD + 20)  # and an idle one is still closed
+
+
+def test_a_deadline_throws_into_the_greenlet_that_started_it_unless_stopped():
+    from geventsio.http.deadlines import Deadlines
+
+    class Late(BaseException):
+        pass
+
+    deadlines = Deadlines()
+    caught = []
+
+    def wait(stop_after):
+        deadlines.start(0.2, Late())
+        try:
+            gevent.sleep(stop_after)
+            caught.append("in time")
+        except Late:
+            caught.append("late")
+        finally:
+            deadlines.stop()
+
+    gevent.spawn(wait, 5).join(10)
+    gevent.spawn(wait, 0.01).join(10)
+    gevent.sleep(0.4)  # the stopped deadline's time passes: nothing is thrown
+    assert caught == ["late", "in time"]
+    deadlines.close()
+    deadlines.close()  # twice is fine
+    gevent.spawn(wait, 5).join(10)  # a closed one makes new timers
+    assert caught == ["late", "in time", "late"]
+    deadlines.close()

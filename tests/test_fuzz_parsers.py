@@ -44,6 +44,23 @@ header_blocks = st.binary(max_size=300) | st.lists(
     max_size=MAX_HEADERS + 2).map(lambda lines: b"".join(lines) + b"\r\n")
 
 
+@SETTINGS
+@given(header_blocks, st.binary(max_size=8), st.sampled_from([8192, 64, 7]))
+def test_a_buffered_block_is_read_as_line_by_line_reading_reads_it(block, after, buffer):
+    """A buffered reader lets the whole block be taken in one piece: the result, and
+    where the reader stops, must be what reading line by line gives."""
+    stream = io.BytesIO(block + after)
+    by_lines = RequestHeaders.read(stream)
+    buffered = io.BufferedReader(io.BytesIO(block + after), buffer)
+    whole = RequestHeaders.read(buffered)
+    assert (whole.lines, whole.status, whole.code) == (by_lines.lines, by_lines.status,
+                                                       by_lines.code)
+    assert whole.items() == by_lines.items()
+    assert whole.framing_problem("HTTP/1.1") == by_lines.framing_problem("HTTP/1.1")
+    if not by_lines.status:
+        assert buffered.read() == (block + after)[stream.tell():]
+
+
 @settings(max_examples=2000, deadline=None, suppress_health_check=SLOW_OK)
 @given(header_blocks, st.binary(max_size=8))
 def test_header_reader_never_raises_and_keeps_values_single_line(block, after):

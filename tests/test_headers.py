@@ -8,7 +8,7 @@ import io
 import pytest
 from gevent.pywsgi import WSGIHandler, headers_factory
 
-from geventsio.http.headers import RequestHeaders
+from geventsio.http.headers import MAX_HEADER_BYTES, MAX_HEADERS, RequestHeaders
 
 from .rawclient import request
 
@@ -118,8 +118,38 @@ def test_the_line_limit_is_exact():
     (b"Content-Length: " + b"9" * 19 + b"\r\n\r\n", "invalid"),
     (b"Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", "together"),
     (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "unsupported"),
+    # any case, and after other headers: the fast path (no framing header) must see them
+    (b"Host: x\r\nCONTENT-LENGTH: 1\r\ncontent-length: 2\r\n\r\n", "repeated"),
+    (b"Host: x\r\ntRaNsFeR-eNcOdInG: gzip\r\n\r\n", "unsupported"),
+    (b"Host: x\r\nContent_Length: 5\r\n\r\n", "stands for"),
+    (b"Host: x\r\nX-Content-Length: 5\r\nX_Other: 1\r\n\r\n", ""),
+    (b"Content-Length: 1\r\n 2\r\n\r\n", "invalid"),  # a fold changes the value read
 ])
 def test_framing_problems(block, problem):
     headers = RequestHeaders.read(io.BytesIO(block))
     found = headers.framing_problem("HTTP/1.1")
     assert (problem in found) if problem else found == ""
+
+
+@pytest.mark.parametrize("block", [
+    b"\r\n", b"Host: x\r\n\r\n", b"Host: x\r\nX: a\x00b\r\n\r\n", b"Host: x\r\nX: a\rb\r\n\r\n",
+    b"Host: x\r\nX: a\nb\r\n\r\n", b"Host: x\nX: y\n\n", b"Host: x\r\r\nX: y\r\n\r\n",
+    b"Host: x\r\nX: a\r\n b\r\n\r\n", b"Host: x\r\nX: a\r\n\tb\r\n\r\n", b" Host: x\r\n\r\n",
+    b"Host : x\r\n\r\n", b"Host\r\n\r\n", b"H\xe9: x\r\n\r\n", b"Host: \xe9\xff\r\n\r\n",
+    b"Host: x\r\n", b"Host: x", b"",
+    b"".join(b"X-%d: v\r\n" % i for i in range(MAX_HEADERS)) + b"\r\n",
+    b"".join(b"X-%d: v\r\n" % i for i in range(MAX_HEADERS + 1)) + b"\r\n",
+    b"X: " + b"v" * (MAX_HEADER_BYTES - 7) + b"\r\n\r\n",  # exactly the limit
+    b"X: " + b"v" * (MAX_HEADER_BYTES - 6) + b"\r\n\r\n",  # one byte over
+])
+def test_a_buffered_block_reads_as_line_by_line(block):
+    """Taken whole from a buffered reader or line by line: one result, one position."""
+    stream = io.BytesIO(block + b"GET")
+    by_lines = RequestHeaders.read(stream)
+    buffered = io.BufferedReader(io.BytesIO(block + b"GET"), 1 << 16)
+    whole = RequestHeaders.read(buffered)
+    assert (whole.lines, whole.status, whole.code) == (by_lines.lines, by_lines.status,
+                                                       by_lines.code)
+    assert whole.items() == by_lines.items()
+    if not whole.status:
+        assert buffered.read() == stream.read()

@@ -10,6 +10,7 @@ import pytest
 
 from geventsio.http.responses import safe_text
 
+from .conftest import describe_greenlets, greenlets_since, greenlets_snapshot, wait_until
 from .rawclient import _read_head, head_then_get, parse_head, request
 from .test_bad_input import PollingClient
 
@@ -155,3 +156,16 @@ def test_a_web_origin_is_still_echoed_with_credentials(live):
     answer = client.post(b"3:::hi", headers={"Origin": "https://app.example:8443"})
     assert answer.headers["access-control-allow-origin"] == "https://app.example:8443"
     assert answer.headers["access-control-allow-credentials"] == "true"
+
+
+@pytest.mark.parametrize("version, status", [
+    ("HTTP/1.1", 200), ("HTTP/1.0", 200), ("HTTP/1.01", 200),  # gevent reads (1, 1)
+    ("HTTP/2.0", 400), ("HTTP/1.x", 400), ("HTTX/1.1", 400), ("HTTP/0.8", 400),
+])
+def test_request_versions_are_checked_as_gevent_checks_them(live, version, status):
+    before = greenlets_snapshot()
+    raw = f"GET /socket.io/1/?t=1 {version}\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert request(live.port, "GET", "/", raw=raw.encode("latin-1")).status == status
+    # the connection's greenlet (lingering after a refusal) ends: none outlives the test
+    wait_until(lambda: not greenlets_since(before), timeout=15,
+               describe=lambda: describe_greenlets(greenlets_since(before)))

@@ -27,16 +27,17 @@ from ..protocol import (
     jsonp_handshake_body,
     parse_jsonp_index,
     parse_query,
-    parse_target,
 )
 from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
 from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
 from ..transports.websocket import WebSocketTransport
 from .binding import bind_session
 from .cors import check_origin, cors_headers, preflight_headers
+from .deadlines import peek_within
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
+from .request import socketio_environ, target_of
 from .responses import Answered, HTTPAnswers, http_date, safe_text
 from .static import ClientFiles, etag_matches
 from .upgraded import own_socket
@@ -87,10 +88,11 @@ class SocketIOHandler(HTTPAnswers):
     def _peek(self, seconds: float) -> bytes:
         """The connection's next byte, not consumed; b"" if none came within ``seconds``
         or the peer closed."""
-        with gevent.Timeout(seconds, False):
-            return bytes(self.rfile.peek(1)[:1])
-        log.debug("connection from %s idle for %gs: closed", self.client_address, seconds)
-        return b""
+        first_byte = peek_within(self.rfile, self.deadlines, seconds)
+        if not first_byte:
+            log.debug("connection from %s idle for %gs or closed", self.client_address,
+                      seconds)
+        return first_byte
 
     def _answer_policy_request(self) -> None:
         """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other
@@ -103,6 +105,16 @@ class SocketIOHandler(HTTPAnswers):
         self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
                             b"X-Content-Type-Options: nosniff\r\nContent-Length: 0\r\n\r\n")
 
+    def get_environ(self) -> dict[str, Any]:
+        """The request's WSGI environ: built from the indexed headers for Socket.IO
+        requests (the same dict, faster: :mod:`geventsio.http.request`), by gevent for
+        the application's requests and in subclasses (gunicorn's adds its own keys)."""
+        if type(self) is SocketIOHandler and self.path.startswith(
+                f"/{self.server.config.resource}/"):
+            return socketio_environ(self)
+        result: dict[str, Any] = super().get_environ()
+        return result
+
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
         config = self.server.config
@@ -110,7 +122,7 @@ class SocketIOHandler(HTTPAnswers):
         if path == config.metrics_path and self.server.metrics is not None:
             self._metrics()
             return
-        target = parse_target(path, config.resource)
+        target = target_of(path, config.resource)
         if target.kind is TargetKind.OUTSIDE:
             super().run_application()
             return
@@ -292,6 +304,7 @@ class SocketIOHandler(HTTPAnswers):
     def _stream(self, session: Session, cls: type[StreamingSide]) -> None:
         """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
         self.close_connection = True
+        self.release_deadlines()  # no more requests on this connection
         headers = [("Content-Type", cls.content_type), *self._cors_headers(),
                    ("Connection", "close"), ("Transfer-Encoding", "chunked"),
                    ("Cache-Control", "no-store"), ("Date", http_date())]
@@ -315,6 +328,7 @@ class SocketIOHandler(HTTPAnswers):
         self._require_method("GET")
         reader = self._upgrade()
         self.close_connection = True
+        self.release_deadlines()  # no more requests on this connection
         if session is not None and session.state is SessionState.HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
             bind_session(session, self.environ, self.application, self.path, copy=False)

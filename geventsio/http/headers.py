@@ -50,21 +50,76 @@ class RequestHeaders:
     status to answer with (400 or 431).
     """
 
-    __slots__ = ("lines", "status", "code", "_index")
+    __slots__ = ("lines", "status", "code", "_index", "_framing")
 
     def __init__(self, lines: list[str], status: str = "",
-                 code: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
+                 code: HTTPStatus = HTTPStatus.BAD_REQUEST,
+                 index: "dict[str, str] | None" = None,
+                 framing: "list[tuple[str, str]] | None" = None) -> None:
         self.lines = lines
         self.status = status
         self.code = code
-        self._index: dict[str, str] | None = None
+        if index is None or framing is None:
+            index, framing = _index_of(lines)
+        #: lower-case name -> first value (gevent asks ~8 times per request).
+        self._index = index
+        #: (lower-case name, value) of the lines :meth:`framing_problem` looks at: the
+        #: framing headers and any name with ``_``. Empty for most requests.
+        self._framing = framing
 
     @classmethod
     def read(cls, rfile: BinaryIO, max_bytes: int = MAX_HEADER_BYTES,
              max_count: int = MAX_HEADERS) -> "RequestHeaders":
         """Read header lines from ``rfile`` up to the blank line that ends them, reading
-        at most ``max_bytes`` (+1 to see that the block is too large)."""
+        at most ``max_bytes`` (+1 to see that the block is too large).
+
+        A buffered reader usually holds the whole block already: a plain one (CRLF line
+        ends, no folds, nothing to refuse) is then taken in one piece
+        (:meth:`_read_whole`); any other block is read line by line, which decides.
+        """
+        peek = getattr(rfile, "peek", None)
+        if peek is not None:
+            whole = cls._read_whole(rfile, peek(max_bytes), max_bytes, max_count)
+            if whole is not None:
+                return whole
+        return cls._read_lines(rfile, max_bytes, max_count)
+
+    @classmethod
+    def _read_whole(cls, rfile: BinaryIO, buffered: bytes, max_bytes: int,
+                    max_count: int) -> "RequestHeaders | None":
+        """The block at the start of ``buffered``, consumed from ``rfile``, if it is one
+        that reading line by line would accept as it is; None (nothing consumed) for
+        any other, and when the block is not all buffered yet."""
+        if buffered[:2] == b"\r\n":
+            rfile.read(2)
+            return cls([], index={}, framing=[])
+        end = buffered.find(b"\r\n\r\n")
+        if end < 0 or end + 4 > max_bytes:
+            return None
+        block = buffered[:end]
+        breaks = block.count(b"\r\n")
+        if (breaks >= max_count or block.count(b"\r") != breaks or block.count(b"\n") != breaks
+                or b"\x00" in block or block[:1] in (b" ", b"\t")
+                or b"\r\n " in block or b"\r\n\t" in block):
+            return None  # bare CR or LF, NUL, folds, too many lines: line by line
+        lines = block.decode("latin-1").split("\r\n")
+        index: dict[str, str] = {}
+        framing: list[tuple[str, str]] = []
+        for text in lines:
+            name, colon, value = text.partition(":")
+            if not colon or _TOKEN.fullmatch(name) is None:
+                return None
+            _index_line(index, framing, name.lower(), value)
+        rfile.read(end + 4)
+        return cls(lines, index=index, framing=framing)
+
+    @classmethod
+    def _read_lines(cls, rfile: BinaryIO, max_bytes: int,
+                    max_count: int) -> "RequestHeaders":
+        """Read the block line by line (any block: this is where refusals are made)."""
         lines: list[str] = []
+        index: dict[str, str] | None = {}  # None once a fold changed a value
+        framing: list[tuple[str, str]] = []
         budget = max_bytes
         while True:
             line = rfile.readline(budget + 1)
@@ -72,7 +127,7 @@ class RequestHeaders:
             if budget < 0:
                 return cls.too_large(f"header block larger than {max_bytes} bytes")
             if line in (b"\r\n", b"\n", b""):
-                return cls(lines)
+                return cls(lines, index=index, framing=framing)
             if len(lines) >= max_count:
                 return cls.too_large(f"got more than {max_count} headers")
             text = line.decode("latin-1").rstrip("\r\n")
@@ -82,27 +137,20 @@ class RequestHeaders:
                 if not lines:
                     return cls([], "Invalid header line")
                 lines[-1] = lines[-1].rstrip() + " " + text.strip()
+                index = None  # indexed again from the joined lines
                 continue
-            name, colon, _ = text.partition(":")
+            name, colon, value = text.partition(":")
             if not colon or _TOKEN.fullmatch(name) is None:
                 # whitespace before the colon included: some parsers strip it, some don't
                 return cls([], f"Invalid header name {name[:40]!r}")
             lines.append(text)
+            if index is not None:
+                _index_line(index, framing, name.lower(), value)
 
     @classmethod
     def too_large(cls, status: str) -> "RequestHeaders":
         """A refused block answered with 431."""
         return cls([], status, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-
-    def values(self, name: str) -> list[str]:
-        """Every value of header ``name`` (any case), in order."""
-        lowered = name.lower()
-        found = []
-        for line in self.lines:
-            key, _, value = line.partition(":")
-            if key.lower() == lowered:
-                found.append(value.strip())
-        return found
 
     def framing_problem(self, version: str) -> str:
         """Why the body's length would be ambiguous (``''`` when it is not).
@@ -110,13 +158,15 @@ class RequestHeaders:
         RFC 9112 section 6: a request carries either one ``Content-Length`` of digits, or
         (HTTP/1.1 only) ``Transfer-Encoding: chunked``, the only coding read here.
         """
-        for line in self.lines:
-            name = line.partition(":")[0].lower()
+        framing = self._framing
+        if not framing:
+            return ""
+        for name, _ in framing:
             if "_" in name and name.replace("_", "-") in _FRAMING:
                 # gevent leaves it out of the environ; a proxy may read it as the real one
                 return f"header {name!r} stands for {name.replace('_', '-')!r}"
-        lengths = self.values("content-length")
-        encodings = self.values("transfer-encoding")
+        lengths = [value for name, value in framing if name == "content-length"]
+        encodings = [value for name, value in framing if name == "transfer-encoding"]
         if encodings:
             if lengths:
                 return "Content-Length together with Transfer-Encoding"
@@ -133,35 +183,25 @@ class RequestHeaders:
                 return f"invalid Content-Length {value[:20]!r}"
         return ""
 
-    def _lookup(self) -> dict[str, str]:
-        index = self._index
-        if index is None:
-            index = {}
-            for line in self.lines:
-                name, _, value = line.partition(":")
-                index.setdefault(name.lower(), value.strip())
-            self._index = index
-        return index
-
     def get(self, name: str, default: Any = None) -> Any:
         """The first value of header ``name`` (any case), or ``default``."""
-        return self._lookup().get(name.lower(), default)
+        return self._index.get(name.lower(), default)
 
     getheader = get
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lookup()
+        return isinstance(name, str) and name.lower() in self._index
 
     def __delitem__(self, name: str) -> None:
         """Drop every line of header ``name`` (gevent drops Content-Length when the body
         is chunked); raises KeyError when there is none, as ``Message`` does not but
         gevent expects."""
         lowered = name.lower()
-        if lowered not in self._lookup():
+        if lowered not in self._index:
             raise KeyError(name)
         self.lines = [line for line in self.lines
                       if line.partition(":")[0].lower() != lowered]
-        self._index = None
+        self._index, self._framing = _index_of(self.lines)
 
     @property
     def headers(self) -> Iterator[str]:
@@ -176,4 +216,23 @@ class RequestHeaders:
 
     def items(self) -> list[tuple[str, str]]:
         """(lower-case name, first value) pairs (gunicorn's access log reads them)."""
-        return list(self._lookup().items())
+        return list(self._index.items())
+
+
+def _index_line(index: dict[str, str], framing: list[tuple[str, str]], lowered: str,
+                value: str) -> None:
+    """Add one header line (its lower-case name and raw value) to the lookups."""
+    value = value.strip()
+    index.setdefault(lowered, value)
+    if lowered in _FRAMING or "_" in lowered:
+        framing.append((lowered, value))
+
+
+def _index_of(lines: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The lookups of whole header lines (after a fold or a deletion)."""
+    index: dict[str, str] = {}
+    framing: list[tuple[str, str]] = []
+    for line in lines:
+        name, _, value = line.partition(":")
+        _index_line(index, framing, name.lower(), value)
+    return index, framing

@@ -10,7 +10,9 @@ by :class:`geventsio.http.headers.RequestHeaders`. :class:`HTTPAnswers` is the b
 Every answer written here says ``X-Content-Type-Options: nosniff``, has no body for
 ``HEAD``, and a ``text/plain`` error body never carries markup from the request
 (:func:`safe_text`). A kept-alive connection lets the others take their turn between two
-requests, so a client pipelining requests cannot hold the server.
+requests, so a client pipelining requests cannot hold the server. The deadlines of a
+request's head and body run on timers made once per connection
+(:mod:`geventsio.http.deadlines`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import gevent
+from gevent import pywsgi
 from gevent.pywsgi import WSGIHandler, format_date_time
 
 from ..exceptions import ProtocolError
+from .deadlines import BodyTimeout, Deadlines, HeadTimeout
 from .headers import RequestHeaders
 from .upgraded import UpgradedReader, take_over
 
@@ -46,6 +50,9 @@ NOSNIFF = ("X-Content-Type-Options", "nosniff")
 #: After a refusal, how long and how much the connection is read on before it closes.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
+_USUAL_VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
+#: The type of gevent's do-nothing access log (``log=None``); None if gevent has none.
+_NO_LOG: Any = getattr(pywsgi, "_NoopLog", None)
 
 
 class HTTPAnswers(WSGIHandler):
@@ -55,18 +62,45 @@ class HTTPAnswers(WSGIHandler):
 
     #: Set by gevent's handler once a response head went out (declared here for mypy).
     headers_sent: bool
-    #: The running deadline for the request line and headers (None between requests).
-    _head_deadline: "gevent.Timeout | None" = None
+    #: The connection's request deadlines (made by its first request).
+    _deadlines: "Deadlines | None" = None
+    #: What a late request head raises (made once: it ends the connection).
+    _head_late: "HeadTimeout | None" = None
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """This connection's deadlines: one timer per duration, reused by every request."""
+        deadlines = self._deadlines
+        if deadlines is None:
+            deadlines = self._deadlines = Deadlines()
+        return deadlines
 
     def start_head_deadline(self, seconds: float) -> None:
         """From now, the request line and headers must arrive within ``seconds``."""
-        self._end_head_deadline()
-        self._head_deadline = gevent.Timeout.start_new(seconds, HeadTimeout(seconds))
+        late = self._head_late
+        if late is None or late.seconds != seconds:
+            late = self._head_late = HeadTimeout(seconds)
+        self.deadlines.start(seconds, late)
 
     def _end_head_deadline(self) -> None:
-        deadline, self._head_deadline = self._head_deadline, None
-        if deadline is not None:
-            deadline.close()
+        deadlines = self._deadlines
+        if deadlines is not None:
+            deadlines.stop()
+
+    def handle(self) -> None:
+        """gevent's loop over the connection's requests; the deadlines' timers are let go
+        when it ends."""
+        try:
+            super().handle()
+        finally:
+            self.release_deadlines()
+
+    def release_deadlines(self) -> None:
+        """Close the deadlines' timers: the connection reads no more requests (it ended,
+        or it is a websocket or a stream from now on)."""
+        deadlines, self._deadlines = self._deadlines, None
+        if deadlines is not None:
+            deadlines.close()
 
     def MessageClass(self, fp: Any, *args: Any) -> RequestHeaders:  # noqa: N802 (gevent's)
         """Request headers, read without the email package (see :mod:`geventsio.http.headers`);
@@ -87,7 +121,9 @@ class HTTPAnswers(WSGIHandler):
         """gevent's, plus a turn for every other connection after each kept-alive request
         (pipelined requests are otherwise served back to back without yielding), and our
         own answer to a request line that is too long. A request whose head did not
-        arrive in time ends the connection (logged, nothing answered)."""
+        arrive in time ends the connection (logged, nothing answered). The turn is taken
+        even when no request is waiting: under load, the next one usually arrives during
+        it (benchmarks/FINDINGS.md, issue 14)."""
         try:
             result = super().handle_one_request()
         except HeadTimeout as exc:
@@ -104,6 +140,16 @@ class HTTPAnswers(WSGIHandler):
             self._refuse(*result)
             return None
         return result
+
+    def _check_http_version(self) -> bool:
+        """gevent's check of the request's version, without parsing the two usual ones."""
+        return self.request_version in _USUAL_VERSIONS or super()._check_http_version()
+
+    def log_request(self) -> None:
+        """gevent's access-log line, not even formatted for ``log=None`` (which drops it)."""
+        if _NO_LOG is not None and type(self.server.log) is _NO_LOG:
+            return
+        super().log_request()
 
     def _refuse(self, code: str, answer: bytes) -> None:
         """Send a refusal, then close gently: stop writing and read on for a while, so the
@@ -236,8 +282,14 @@ class HTTPAnswers(WSGIHandler):
         """Read up to ``size`` body bytes within ``request_body_timeout`` (else 408 and
         the connection closes)."""
         seconds = self.server.config.request_body_timeout
-        with gevent.Timeout(seconds, False):
+        deadlines = self.deadlines
+        deadlines.start(seconds, BodyTimeout())
+        try:
             return self.environ["wsgi.input"].read(size)
+        except BodyTimeout:
+            pass
+        finally:
+            deadlines.stop()
         self.close_connection = True
         raise ProtocolError(f"request body not received within {seconds:g}s",
                             status=HTTPStatus.REQUEST_TIMEOUT)
@@ -259,17 +311,16 @@ class HTTPAnswers(WSGIHandler):
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
                     *, with_length: bool = True, length: int | None = None) -> None:
-        status_line = f"{status.value} {status.phrase}"
-        lines = [f"HTTP/1.1 {status_line}", "X-Content-Type-Options: nosniff"]
-        lines.extend(f"{name}: {value}" for name, value in headers)
+        status_line, status_bytes, code, text = _status_parts(status)
+        text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
-            lines.append(f"Content-Length: {len(body) if length is None else length}")
-            lines.append(f"Date: {http_date()}")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            text += (f"Content-Length: {len(body) if length is None else length}\r\n"
+                     f"Date: {http_date()}\r\n")
+        head = (text + "\r\n").encode("latin-1")
         # What gevent's request logging and keep-alive logic read back:
-        self.status = status_line.encode("latin-1")
+        self.status = status_bytes
         self._orig_status = status_line
-        self.code = status.value
+        self.code = code
         self.headers_sent = True
         self.response_length = len(head) + len(body)
         self.socket.sendall(head + body)
@@ -294,13 +345,19 @@ class Answered(ProtocolError):
 _date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
 
 
-class HeadTimeout(BaseException):
-    """Raised in a connection's greenlet when a request's head is late (a BaseException,
-    like gevent.Timeout, so that no ``except Exception`` on the way swallows it)."""
+#: status -> (status line, as bytes, code, the head's first two lines): every answer's.
+_STATUS_PARTS: dict[HTTPStatus, tuple[str, bytes, int, str]] = {}
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"request head not received within {seconds}s")
-        self.seconds = seconds
+
+def _status_parts(status: HTTPStatus) -> tuple[str, bytes, int, str]:
+    """The parts of a head that depend on its status alone, formatted once per status."""
+    parts = _STATUS_PARTS.get(status)
+    if parts is None:
+        line = f"{status.value} {status.phrase}"
+        parts = _STATUS_PARTS[status] = (
+            line, line.encode("latin-1"), status.value,
+            f"HTTP/1.1 {line}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n")
+    return parts
 
 
 def http_date() -> str:
