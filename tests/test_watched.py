@@ -141,3 +141,21 @@ def test_a_websocket_over_tls_echoes_and_ends(make_server: Any,
     ws.close()
     live.recorder.wait_for("disconnect", sid=sid)
     live.wait_sessions(0)
+
+
+def test_nothing_is_written_after_the_peer_has_gone(live: Any) -> None:
+    """EOF from the client (here a half-close, so what the server writes could still be
+    read) ends the session without a close frame: nobody is there to read one."""
+    sid, ws = open_websocket(live.port)
+    ws.sock.shutdown(socket.SHUT_WR)
+    live.recorder.wait_for("disconnect", sid=sid)
+    ws.sock.settimeout(10)
+    opcodes = []
+    try:
+        while True:
+            opcodes.append(ws.recv_frame()[0])
+    except ConnectionError:  # the server closed the connection
+        pass
+    assert 8 not in opcodes, opcodes
+    ws.close()
+    live.wait_sessions(0)

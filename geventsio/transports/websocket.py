@@ -188,9 +188,15 @@ class WebSocketTransport(HeldTransport):
     def _serve_bytes(self, data: bytes) -> None:
         """Worker: handle the frames ``data`` completes; wait for more, or end (EOF,
         a close frame, bad frames, or the session ended meanwhile)."""
+        if not data:
+            # The peer has gone (or we shut the connection): no one reads a close frame
+            # or anything else now, so nothing more is written.
+            self._close_sent = True
+            self._end()
+            return
         if self._parser is None:
             self._parser = FrameParser(self.session.config.max_body_size)
-        if data and self._feed(self._parser, data, TurnTaker()) and \
+        if self._feed(self._parser, data, TurnTaker()) and \
                 self.session.state is not SessionState.CLOSED:
             self._watcher.start(self._on_readable)
         else:
