@@ -5,8 +5,8 @@ transport, the tests, a Python client and a load generator (``tests/protocol/tes
 proves the imports). The pieces:
 
 * :mod:`.packets`: one small frozen class per packet type;
-* :mod:`.codec`: one packet as text (``5:1+::{"name":"e","args":[1]}``) and back, and the
-  JSON functions every format uses;
+* :mod:`.codec`: one packet as text (``5:1+::{"name":"e","args":[1]}``) and back;
+* :mod:`.jsoncodec`: the JSON functions every format uses (offered by :mod:`.codec` too);
 * :mod:`.payload`: several packets in one body (``\\ufffd<len>\\ufffd<packet>``, lengths in
   UTF-16 code units), jsonp-polling and htmlfile bodies;
 * :mod:`.handshake`: URL routing under the resource, the handshake body, session ids.
