@@ -159,3 +159,31 @@ def test_nothing_is_written_after_the_peer_has_gone(live: Any) -> None:
     assert 8 not in opcodes, opcodes
     ws.close()
     live.wait_sessions(0)
+
+
+def test_the_101_head_and_the_first_frames_go_out_in_one_write(live: Any,
+                                                              monkeypatch: Any) -> None:
+    """A new websocket session costs one send for the 101 head, ``1::`` and whatever the
+    connect handlers queued, not one for the head and another for the frames."""
+    from geventsio.transports import websocket
+
+    writes: list[bytes] = []
+    real = websocket._raw_send_of
+
+    def counting(sock: Any) -> Any:
+        send = real(sock)
+
+        def spy(data: bytes) -> int:
+            writes.append(bytes(data))
+            return send(data)
+        return spy
+
+    monkeypatch.setattr(websocket, "_raw_send_of", counting)
+    sid, ws = open_websocket(live.port)  # reads the 101 and then 1::
+    ws.recv_until(lambda packet: '"welcome"' in packet)  # queued by recv_connect
+    assert writes, "the transport wrote nothing through its send"
+    first = writes[0]
+    assert first.startswith(b"HTTP/1.1 101 "), first[:40]
+    assert b"\x81\x031::" in first and b'"welcome"' in first, first
+    ws.close()
+    live.recorder.wait_for("disconnect", sid=sid)

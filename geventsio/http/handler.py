@@ -326,7 +326,7 @@ class SocketIOHandler(HTTPAnswers):
 
     def _websocket(self, session: Session | None, cls: type[UpgradeSide]) -> None:
         self._require_method("GET")
-        reader = self._upgrade()
+        reader, head = self._upgrade()
         self.close_connection = True
         self.release_deadlines()  # no more requests on this connection
         if session is not None and session.state is SessionState.HANDSHAKEN:
@@ -334,7 +334,7 @@ class SocketIOHandler(HTTPAnswers):
             bind_session(session, self.environ, self.application, self.path, copy=False)
             transport = cls(session, reader.read, self.socket)
             try:
-                transport.open()
+                transport.open(head)
             except InvalidStateError:  # the session ended while the app was binding it
                 pass
             else:
@@ -346,7 +346,7 @@ class SocketIOHandler(HTTPAnswers):
                 return
         # Unknown, ended or already connected sid: say so, then close (as the reference).
         log.info("websocket for unknown or used session from %s", self.client_address)
-        self._end_opened(cls, NOT_HANDSHAKEN)
+        self._end_opened(cls, NOT_HANDSHAKEN, head)
 
     # -- unknown or ended sessions: the transport's ended_answer, in every case ---------
     def _answer_ended(self, cls: type[RequestSide], payload: str, index: int) -> None:
@@ -359,11 +359,11 @@ class SocketIOHandler(HTTPAnswers):
                       content_type=cls.content_type,
                       headers=self._cors_headers() + list(cls.answer_headers))
 
-    def _end_opened(self, cls: type[HTTPSide], payload: str) -> None:
+    def _end_opened(self, cls: type[HTTPSide], payload: str, head: bytes = b"") -> None:
         """The same on a stream whose head is out, or after a websocket's ``101``: write
         ``payload`` in the transport's format, ending the response or connection."""
         try:
-            self.socket.sendall(cls.ended_answer(payload, 0, True))
+            self.socket.sendall(head + cls.ended_answer(payload, 0, True))
         except OSError:
             pass
 

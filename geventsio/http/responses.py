@@ -17,9 +17,6 @@ request's head and body run on timers made once per connection
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import logging
 import socket
 import time
@@ -33,7 +30,7 @@ from gevent.pywsgi import WSGIHandler, format_date_time
 from ..exceptions import ProtocolError
 from .deadlines import BodyTimeout, Deadlines, HeadTimeout
 from .headers import RequestHeaders
-from .upgraded import UpgradedReader, take_over
+from .upgraded import UpgradedReader, accept_key, take_over
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -43,7 +40,6 @@ __all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text"
 
 log = logging.getLogger("geventsio.http")
 
-_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_VERSIONS = ("13", "8", "7")
 TEXT = "text/plain; charset=UTF-8"
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
@@ -230,10 +226,11 @@ class HTTPAnswers(WSGIHandler):
                                 status=HTTPStatus.METHOD_NOT_ALLOWED)
         return method
 
-    def _upgrade(self) -> UpgradedReader:
-        """Answer a websocket upgrade (101); returns how to read the connection from now
-        on (bytes the client sent right after its request included). Raises
-        ProtocolError or Answered for a request that is not a valid upgrade."""
+    def _upgrade(self) -> tuple[UpgradedReader, bytes]:
+        """Accept a websocket upgrade: how to read the connection from now on (bytes the
+        client sent right after its request included) and the ``101`` head, which goes
+        out with the first frames (one write). Raises ProtocolError or Answered for a
+        request that is not a valid upgrade."""
         environ = self.environ
         if "websocket" not in environ.get("HTTP_UPGRADE", "").lower() or \
                 "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
@@ -243,18 +240,11 @@ class HTTPAnswers(WSGIHandler):
             self._respond(HTTPStatus.UPGRADE_REQUIRED, b"unsupported websocket version",
                           headers=[("Sec-WebSocket-Version", "13")])
             raise Answered()
-        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "").strip()
-        try:
-            if len(base64.b64decode(key, validate=True)) != 16:
-                raise ValueError(key)
-        except (binascii.Error, ValueError):
-            raise ProtocolError("invalid Sec-WebSocket-Key") from None
-        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest())
-        self._write_head(HTTPStatus.SWITCHING_PROTOCOLS, [
-            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
-            ("Sec-WebSocket-Accept", accept.decode("ascii")),
-        ], b"", with_length=False)
-        return take_over(self)
+        accept = accept_key(environ.get("HTTP_SEC_WEBSOCKET_KEY", ""))
+        head = self._write_head(HTTPStatus.SWITCHING_PROTOCOLS, [
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", accept),
+        ], b"", with_length=False, held=True)
+        return take_over(self), head
 
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""
@@ -310,7 +300,9 @@ class HTTPAnswers(WSGIHandler):
         self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
-                    *, with_length: bool = True, length: int | None = None) -> None:
+                    *, with_length: bool = True, length: int | None = None,
+                    held: bool = False) -> bytes:
+        """Write the response head and ``body``; ``held``: return them unwritten."""
         status_line, status_bytes, code, text = _status_parts(status)
         text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
@@ -323,7 +315,9 @@ class HTTPAnswers(WSGIHandler):
         self.code = code
         self.headers_sent = True
         self.response_length = len(head) + len(body)
-        self.socket.sendall(head + body)
+        if not held:
+            self.socket.sendall(head + body)
+        return head + body
 
 
 class HeadersRefused(ValueError):

@@ -12,13 +12,33 @@ result first and holds it for as long as the connection stays silent.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import io
 import ssl
 from typing import Any, Callable
 
 import gevent.socket
 
-__all__ = ["UpgradedReader", "reader_of", "take_over", "own_socket", "NO_BODY"]
+from ..exceptions import ProtocolError
+
+__all__ = ["UpgradedReader", "accept_key", "reader_of", "take_over", "own_socket", "NO_BODY"]
+
+#: RFC 6455's GUID, hashed with the client's key into ``Sec-WebSocket-Accept``.
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def accept_key(key: str) -> str:
+    """The ``Sec-WebSocket-Accept`` answering ``Sec-WebSocket-Key`` ``key``; raises
+    ProtocolError unless the key is the base64 of 16 bytes."""
+    key = key.strip()
+    try:
+        if len(base64.b64decode(key, validate=True)) != 16:
+            raise ValueError(key)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("invalid Sec-WebSocket-Key") from None
+    return base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest()).decode()
 
 
 class _NoBody(io.RawIOBase):

@@ -116,8 +116,9 @@ class UpgradeSide(HTTPSide, Protocol):
     def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None: ...
 
-    def open(self) -> None:
-        """Start carrying the session (raises InvalidStateError once it has ended)."""
+    def open(self, head: bytes = b"") -> None:
+        """Start carrying the session, ``head`` (the ``101``) written before its first
+        frames (raises InvalidStateError once it has ended)."""
         ...
 
     def serve(self) -> None:

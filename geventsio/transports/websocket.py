@@ -99,7 +99,7 @@ class WebSocketTransport(HeldTransport):
     name: ClassVar[str] = "websocket"
 
     __slots__ = ("read", "_raw_send", "_close_sent", "_close_code", "_pong",
-                 "_flush_scheduled", "_parser", "_recv", "_watcher", "_workers")
+                 "_flush_scheduled", "_parser", "_recv", "_watcher", "_workers", "_head")
 
     def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None:
@@ -114,6 +114,7 @@ class WebSocketTransport(HeldTransport):
         self._close_code = 1000  # what our close frame will say
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
+        self._head = b""  # the 101 head, written with the first frames
         # Set by watch(): the frame parser, the OS-level recv, the read watcher, the workers.
         self._parser: FrameParser | None = None
         self._recv: Any = None
@@ -126,10 +127,12 @@ class WebSocketTransport(HeldTransport):
         handler writes it after the ``101`` (``opened``), as the reference does."""
         return encode_text_frames([payload]) + close_frame(1000)
 
-    def open(self) -> None:
-        """Start carrying the session: attach it, listen to its outbox, send what it
-        queued (``1::``). Raises InvalidStateError for an ended session (nothing to undo)."""
+    def open(self, head: bytes = b"") -> None:
+        """Start carrying the session: attach it, listen to its outbox, send ``head``
+        (the ``101``) and what the session queued (``1::``) in one write. Raises
+        InvalidStateError for an ended session (nothing to undo, nothing written)."""
         session = self.session
+        self._head = head
         _no_delay(self.sock)
         session.attach(self)
         session.outbox.listen(self._on_packets)
@@ -317,6 +320,8 @@ class WebSocketTransport(HeldTransport):
         pong, self._pong = self._pong, None
         if pong is not None:
             data = pong + data
+        if self._head:
+            data, self._head = self._head + data, b""
         if self.session.state is SessionState.CLOSED and not self._close_sent:
             self._close_sent = True
             data += close_frame(self._close_code)
