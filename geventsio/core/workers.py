@@ -52,7 +52,7 @@ class Workers:
         self._hub = gevent.get_hub()
         self._loop = self._hub.loop
         self._closed = False
-        #: Worker greenlets started so far (for tests and metrics).
+        #: Worker greenlets started so far (tests read it).
         self.started = 0
 
     def submit(self, job: Callable[[], None]) -> None:

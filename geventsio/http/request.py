@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from gevent.pywsgi import Input
 
-from ..protocol import TargetKind, parse_target
+from ..protocol import Target, TargetKind, parse_target
 
 __all__ = ["socketio_environ", "target_of"]
 
@@ -86,11 +86,11 @@ def _add_headers(env: dict[str, Any], lines: list[str]) -> None:
 
 #: Parsed transport paths (``/socket.io/1/xhr-polling/<sid>``). Emptied when full, so
 #: bounded whatever the paths; Target objects are immutable, so sharing one is safe.
-_TARGETS: dict[tuple[str, str], Any] = {}
+_TARGETS: dict[tuple[str, str], Target] = {}
 _TARGETS_KEPT = 1024
 
 
-def target_of(path: str, resource: str) -> Any:
+def target_of(path: str, resource: str) -> Target:
     """``parse_target(path, resource)``, remembered for transport paths."""
     key = (path, resource)
     target = _TARGETS.get(key)

@@ -314,10 +314,11 @@ class HTTPAnswers(WSGIHandler):
         self._orig_status = status_line
         self.code = code
         self.headers_sent = True
-        self.response_length = len(head) + len(body)
+        data = head + body
+        self.response_length = len(data)
         if not held:
-            self.socket.sendall(head + body)
-        return head + body
+            self.socket.sendall(data)
+        return data
 
 
 class HeadersRefused(ValueError):

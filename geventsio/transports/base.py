@@ -128,7 +128,3 @@ class UpgradeSide(HTTPSide, Protocol):
     def watch(self, sock: Any, leftover: bytes) -> None:
         """Serve the opened session from the hub, owning ``sock``; returns at once."""
         ...
-
-    def run(self) -> None:
-        """Serve the session until the connection or the session ends."""
-        ...

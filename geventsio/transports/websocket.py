@@ -115,8 +115,8 @@ class WebSocketTransport(HeldTransport):
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
         self._flush_scheduled = False
         self._head = b""  # the 101 head, written with the first frames
-        # Set by watch(): the frame parser, the OS-level recv, the read watcher, the workers.
-        self._parser: FrameParser | None = None
+        self._parser: FrameParser | None = None  # made by the first bytes read
+        # Set by watch(): the OS-level recv, the read watcher, the workers.
         self._recv: Any = None
         self._watcher: Any = None
         self._workers: Any = None
@@ -137,11 +137,6 @@ class WebSocketTransport(HeldTransport):
         session.attach(self)
         session.outbox.listen(self._on_packets)
         self._on_packets()  # "1::" was queued before anyone listened
-
-    def run(self) -> None:
-        """:meth:`open`, then :meth:`serve`."""
-        self.open()
-        self.serve()
 
     def serve(self) -> None:
         """Serve the opened session in this greenlet until the connection or the session
@@ -197,9 +192,7 @@ class WebSocketTransport(HeldTransport):
             self._close_sent = True
             self._end()
             return
-        if self._parser is None:
-            self._parser = FrameParser(self.session.config.max_body_size)
-        if self._feed(self._parser, data, TurnTaker()) and \
+        if self._feed(data, TurnTaker()) and \
                 self.session.state is not SessionState.CLOSED:
             self._watcher.start(self._on_readable)
         else:
@@ -222,7 +215,6 @@ class WebSocketTransport(HeldTransport):
         """Read, parse every frame a read completes, handle them in order; return when
         the peer closes (its close frame, EOF or an error) or the session ends."""
         session = self.session
-        parser = FrameParser(session.config.max_body_size)
         turns = TurnTaker()  # a flood of buffered frames must not hold the hub
         read = self.read
         assert read is not None, "run() needs the connection's reader"
@@ -235,12 +227,15 @@ class WebSocketTransport(HeldTransport):
             if not data:
                 return
             turns.tick()
-            if not self._feed(parser, data, turns):
+            if not self._feed(data, turns):
                 return
 
-    def _feed(self, parser: FrameParser, data: bytes, turns: TurnTaker) -> bool:
+    def _feed(self, data: bytes, turns: TurnTaker) -> bool:
         """Parse ``data`` and handle every event it completes, in order; False when the
         connection is to end (a close frame, or bytes that are not valid frames)."""
+        parser = self._parser
+        if parser is None:  # made by the first bytes: an idle connection holds none
+            parser = self._parser = FrameParser(self.session.config.max_body_size)
         try:
             events = parser.feed(data)
         except FrameError as exc:
