@@ -208,11 +208,8 @@ class BaseNamespace(NamespaceNames):
         is called with an :class:`AckTimeout` in a greenlet of this namespace.
         """
         socket = self.socket
-        packet_id = None
-        if callback is not None or on_timeout is not None:
-            packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
-        if socket.json_dumps is not None:
-            args = socket.legacy_args(args)
+        packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
+        args = socket.legacy_args(args)
         socket.put(encode_event(event, args, self.ns_name, packet_id, packet_id is not None))
 
     def send(self, message: Any, json: bool = False,
