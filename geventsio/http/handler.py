@@ -2,8 +2,9 @@
 
 Requests under ``/<resource>/`` are answered here (handshake, transports, the client
 files, CORS preflights; origins checked first); everything else goes to the wrapped WSGI
-application through gevent's own ``run_application``. A Flash policy request arriving as
-a connection's first bytes is answered before any HTTP parsing (``read_requestline``).
+application through gevent's own ``run_application``. Waiting for each request, the Flash
+policy request and the short way for requests that arrived whole are in
+:mod:`geventsio.http.connection`.
 How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`,
 the handshake data in :mod:`geventsio.http.handshake`, and how a session is bound to the
 application in :mod:`geventsio.http.binding`.
@@ -14,8 +15,6 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-
-import gevent
 
 from ..core.session import Session, SessionState
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
@@ -32,13 +31,12 @@ from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
 from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
 from ..transports.websocket import WebSocketTransport
 from .binding import bind_session
+from .connection import RequestLoop
 from .cors import check_origin, cors_headers, preflight_headers
-from .deadlines import peek_within
-from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import authorized, handshake_data
 from .relay import serve_elsewhere
 from .request import socketio_environ, target_of
-from .responses import Answered, HTTPAnswers, http_date, safe_text
+from .responses import Answered, http_date, safe_text
 from .static import ClientFiles, etag_matches
 from .upgraded import own_socket
 
@@ -53,57 +51,16 @@ NOT_HANDSHAKEN = encode_packet(
     ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
 
 
-class SocketIOHandler(HTTPAnswers):
+class SocketIOHandler(RequestLoop):
     """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
 
     server: "SocketIOServer"
 
-    def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
-        super().__init__(sock, address, server, rfile)
-        #: Whether the connection's first bytes were looked at for a Flash policy request.
-        self._first_line_read = False
-
-    def read_requestline(self) -> str:
-        """The request line; answers a Flash policy request sent as a connection's
-        first bytes instead (and returns ``''``, which ends the connection).
-
-        A connection that sends nothing within ``request_head_timeout`` (its first
-        request) or ``keepalive_timeout`` (a later one) is closed quietly; from the
-        request's first byte, its line and headers must arrive within
-        ``request_head_timeout`` (see :meth:`handle_one_request`).
-        """
-        first = not self._first_line_read
-        self._first_line_read = True
-        config = self.server.config
-        first_byte = self._peek(config.request_head_timeout if first
-                                else config.keepalive_timeout)
-        if not first_byte:
-            return ""
-        self.start_head_deadline(config.request_head_timeout)
-        if first and first_byte == POLICY_REQUEST[:1]:
-            self._answer_policy_request()
-            return ""
-        return super().read_requestline()
-
-    def _peek(self, seconds: float) -> bytes:
-        """The connection's next byte, not consumed; b"" if none came within ``seconds``
-        or the peer closed."""
-        first_byte = peek_within(self.rfile, self.deadlines, seconds)
-        if not first_byte:
-            log.debug("connection from %s idle for %gs or closed", self.client_address,
-                      seconds)
-        return first_byte
-
-    def _answer_policy_request(self) -> None:
-        """Read ``<policy-file-request/>\\0`` and answer the policy (or 400 for other
-        bytes that are not HTTP either)."""
-        with gevent.Timeout(REQUEST_TIMEOUT, False):
-            if read_policy_request(self.rfile.read1):
-                self.socket.sendall(policy_document(self.server.config.allowed_origins))
-                return
-        log.warning("neither HTTP nor a Flash policy request from %s", self.client_address)
-        self.socket.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
-                            b"X-Content-Type-Options: nosniff\r\nContent-Length: 0\r\n\r\n")
+    def short_way(self) -> bool:
+        """Socket.IO requests that arrived whole are read in one step
+        (:mod:`geventsio.http.connection`), in this class; subclasses such as
+        gunicorn's, which add environ keys of their own, read every request gevent's way."""
+        return type(self) is SocketIOHandler
 
     def get_environ(self) -> dict[str, Any]:
         """The request's WSGI environ: built from the indexed headers for Socket.IO

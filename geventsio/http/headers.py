@@ -96,21 +96,46 @@ class RequestHeaders:
         end = buffered.find(b"\r\n\r\n")
         if end < 0 or end + 4 > max_bytes:
             return None
-        block = buffered[:end]
+        headers = cls.plain_block(buffered[:end], max_count)
+        if headers is not None:
+            rfile.read(end + 4)
+        return headers
+
+    @classmethod
+    def plain_block(cls, block: bytes, max_count: int) -> "RequestHeaders | None":
+        """The headers of ``block`` (the lines before the blank one, without its CRLF)
+        if reading it line by line would accept it as it is: CRLF line ends only, no
+        fold, no NUL, fewer than ``max_count`` lines, every name a token. None for
+        any other block, which only the line-by-line reader may judge."""
+        if not block:
+            return cls([], index={}, framing=[])
         breaks = block.count(b"\r\n")
         if (breaks >= max_count or block.count(b"\r") != breaks or block.count(b"\n") != breaks
-                or b"\x00" in block or block[:1] in (b" ", b"\t")
-                or b"\r\n " in block or b"\r\n\t" in block):
-            return None  # bare CR or LF, NUL, folds, too many lines: line by line
-        lines = block.decode("latin-1").split("\r\n")
+                or b"\x00" in block):
+            return None  # bare CR or LF, NUL, too many lines: line by line
+        return cls.plain_lines(block.decode("latin-1").split("\r\n"))
+
+    @classmethod
+    def plain_lines(cls, lines: list[str]) -> "RequestHeaders | None":
+        """The headers of ``lines``, which hold no CR, LF or NUL, if each is
+        ``name: value`` with a token for a name; None otherwise. A folded line starts
+        with a space or tab, so its "name" is no token: it is refused here, and then
+        read (joined) line by line."""
         index: dict[str, str] = {}
         framing: list[tuple[str, str]] = []
         for text in lines:
             name, colon, value = text.partition(":")
-            if not colon or _TOKEN.fullmatch(name) is None:
+            if not colon:
                 return None
-            _index_line(index, framing, name.lower(), value)
-        rfile.read(end + 4)
+            known = _NAMES.get(name) or _checked_name(name)
+            if known is None:
+                return None
+            lowered, frames = known
+            value = value.strip()
+            if lowered not in index:
+                index[lowered] = value
+            if frames:
+                framing.append((lowered, value))
         return cls(lines, index=index, framing=framing)
 
     @classmethod
@@ -161,6 +186,10 @@ class RequestHeaders:
         framing = self._framing
         if not framing:
             return ""
+        if len(framing) == 1 and framing[0][0] == "content-length":  # the usual POST
+            value = framing[0][1]
+            if value.isascii() and value.isdigit() and len(value) <= _MAX_LENGTH_DIGITS:
+                return ""
         for name, _ in framing:
             if "_" in name and name.replace("_", "-") in _FRAMING:
                 # gevent leaves it out of the environ; a proxy may read it as the real one
@@ -182,6 +211,17 @@ class RequestHeaders:
             if not (value.isascii() and value.isdigit()) or len(value) > _MAX_LENGTH_DIGITS:
                 return f"invalid Content-Length {value[:20]!r}"
         return ""
+
+    def asks_upgrade(self) -> bool:
+        """Whether the request asks to switch protocols: gevent's
+        ``_connection_upgrade_requested`` (``Connection: upgrade`` or
+        ``Upgrade: websocket``, any case), without its two lookups by name."""
+        index = self._index
+        connection = index.get("connection")
+        if connection is not None and connection.lower() == "upgrade":
+            return True
+        upgrade = index.get("upgrade")
+        return upgrade is not None and upgrade.lower() == "websocket"
 
     def get(self, name: str, default: Any = None) -> Any:
         """The first value of header ``name`` (any case), or ``default``."""
@@ -217,6 +257,24 @@ class RequestHeaders:
     def items(self) -> list[tuple[str, str]]:
         """(lower-case name, first value) pairs (gunicorn's access log reads them)."""
         return list(self._index.items())
+
+
+#: Header names seen in plain blocks: name -> (lower-case name, whether framing_problem
+#: looks at it). Emptied when full, so bounded whatever the names.
+_NAMES: dict[str, tuple[str, bool]] = {}
+_NAMES_KEPT = 512
+
+
+def _checked_name(name: str) -> tuple[str, bool] | None:
+    """``name``'s entry for :data:`_NAMES` (remembered), or None if it is not a token."""
+    if _TOKEN.fullmatch(name) is None:
+        return None
+    lowered = name.lower()
+    entry = (lowered, lowered in _FRAMING or "_" in lowered)
+    if len(_NAMES) >= _NAMES_KEPT:
+        _NAMES.clear()
+    _NAMES[name] = entry
+    return entry
 
 
 def _index_line(index: dict[str, str], framing: list[tuple[str, str]], lowered: str,

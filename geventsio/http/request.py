@@ -22,12 +22,14 @@ asks with one path twice per round trip.
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 from urllib.parse import unquote
 
 from gevent.pywsgi import Input
 
 from ..protocol import Target, TargetKind, parse_target
+from .upgraded import NO_BODY
 
 __all__ = ["socketio_environ", "target_of"]
 
@@ -35,8 +37,10 @@ __all__ = ["socketio_environ", "target_of"]
 _NOT_HTTP = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
 
 
-def socketio_environ(handler: Any) -> dict[str, Any]:
-    """The environ gevent's ``get_environ`` would build for ``handler``'s request."""
+def socketio_environ(handler: Any, body: bytes | None = None) -> dict[str, Any]:
+    """The environ gevent's ``get_environ`` would build for ``handler``'s request; with
+    ``body`` (a request read whole, :mod:`geventsio.http.lean`), ``wsgi.input`` reads
+    that body instead of the connection."""
     env = handler.server.get_environ()
     env["REQUEST_METHOD"] = handler.command
     env["SCRIPT_NAME"] = ""
@@ -56,12 +60,17 @@ def socketio_environ(handler: Any) -> dict[str, Any]:
         env["REMOTE_ADDR"] = str(client_address[0])
         env["REMOTE_PORT"] = str(client_address[1])
     _add_headers(env, headers.lines)
+    reads = not headers.asks_upgrade()
+    if body is not None:
+        handler.wsgi_input = BytesIO(body) if body else NO_BODY
+        env["wsgi.input"] = handler.wsgi_input if reads else handler.rfile
+        env["wsgi.input_terminated"] = reads
+        return env
     expect = env.get("HTTP_EXPECT") == "100-continue"
     chunked = env.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
     handler.wsgi_input = Input(handler.rfile, handler.content_length,
                                socket=handler.socket if expect else None,
                                chunked_input=chunked)
-    reads = not handler._connection_upgrade_requested()
     env["wsgi.input"] = handler.wsgi_input if reads else handler.rfile
     env["wsgi.input_terminated"] = reads
     return env

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent import pywsgi
-from gevent.pywsgi import WSGIHandler, format_date_time
+from gevent.pywsgi import WSGIHandler
 
 from ..exceptions import ProtocolError
 from .deadlines import BodyTimeout, Deadlines, HeadTimeout
 from .headers import RequestHeaders
+from .heads import NOSNIFF, TEXT, http_date, refusal, safe_text, send_whole, status_parts
 from .upgraded import UpgradedReader, accept_key, take_over
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ __all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text"
 log = logging.getLogger("geventsio.http")
 
 _WS_VERSIONS = ("13", "8", "7")
-TEXT = "text/plain; charset=UTF-8"
-NOSNIFF = ("X-Content-Type-Options", "nosniff")
 #: After a refusal, how long and how much the connection is read on before it closes.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
@@ -58,10 +57,14 @@ class HTTPAnswers(WSGIHandler):
 
     #: Set by gevent's handler once a response head went out (declared here for mypy).
     headers_sent: bool
+    #: The answer's status line as bytes (None until one is written), for the access log.
+    status: "bytes | None"
     #: The connection's request deadlines (made by its first request).
     _deadlines: "Deadlines | None" = None
     #: What a late request head raises (made once: it ends the connection).
     _head_late: "HeadTimeout | None" = None
+    #: The body of the request being answered when it was read with its head (else None).
+    body_in_hand: "bytes | None" = None
 
     @property
     def deadlines(self) -> Deadlines:
@@ -259,7 +262,7 @@ class HTTPAnswers(WSGIHandler):
                 self.close_connection = True
                 raise ProtocolError(f"body of {length} bytes exceeds the limit of {limit}",
                                     status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            body = self._read_within(length)
+            body = self._read_within(length) if self.body_in_hand is None else self.body_in_hand
         else:
             body = self._read_within(limit + 1)
             if len(body) > limit:
@@ -303,7 +306,7 @@ class HTTPAnswers(WSGIHandler):
                     *, with_length: bool = True, length: int | None = None,
                     held: bool = False) -> bytes:
         """Write the response head and ``body``; ``held``: return them unwritten."""
-        status_line, status_bytes, code, text = _status_parts(status)
+        status_line, status_bytes, code, text = status_parts(status)
         text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
             text += (f"Content-Length: {len(body) if length is None else length}\r\n"
@@ -317,7 +320,7 @@ class HTTPAnswers(WSGIHandler):
         data = head + body
         self.response_length = len(data)
         if not held:
-            self.socket.sendall(data)
+            send_whole(self.socket, data)
         return data
 
 
@@ -336,60 +339,3 @@ class Answered(ProtocolError):
 
     def __init__(self) -> None:
         super().__init__("answered")
-
-_date_cache: list[Any] = [0, ""]  # [whole second, its HTTP date]
-
-
-#: status -> (status line, as bytes, code, the head's first two lines): every answer's.
-_STATUS_PARTS: dict[HTTPStatus, tuple[str, bytes, int, str]] = {}
-
-
-def _status_parts(status: HTTPStatus) -> tuple[str, bytes, int, str]:
-    """The parts of a head that depend on its status alone, formatted once per status."""
-    parts = _STATUS_PARTS.get(status)
-    if parts is None:
-        line = f"{status.value} {status.phrase}"
-        parts = _STATUS_PARTS[status] = (
-            line, line.encode("latin-1"), status.value,
-            f"HTTP/1.1 {line}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n")
-    return parts
-
-
-def http_date() -> str:
-    """The current time as an HTTP date, formatted once per second (every response and
-    handshake asks for it)."""
-    now = int(time.time())
-    if _date_cache[0] != now:
-        value = format_date_time(now)
-        _date_cache[1] = value.decode("latin-1") if isinstance(value, bytes) else value
-        _date_cache[0] = now
-    return _date_cache[1]
-
-
-_UNSAFE = str.maketrans({"<": "\\x3c", ">": "\\x3e"})
-
-
-def safe_text(message: str) -> str:
-    """``message`` as printable ASCII without ``<`` or ``>``: those and every other
-    character are written as ``\\xNN``/``\\uNNNN`` escapes, so an error body or log line
-    quoting the request never carries markup or a line break."""
-    if message.isascii() and message.isprintable():
-        return message.translate(_UNSAFE)
-    return "".join(_escape(char) for char in message).translate(_UNSAFE)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if 0x20 <= code < 0x7F:
-        return char
-    return f"\\x{code:02x}" if code < 0x100 else (
-        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-
-
-def refusal(status: HTTPStatus, message: str, head_only: bool = False) -> bytes:
-    """A whole ``Connection: close`` answer for a request refused before it was routed."""
-    body = (safe_text(message) + "\n").encode("ascii")
-    head = (f"HTTP/1.1 {status.value} {status.phrase}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n"
-            f"Content-Type: {TEXT}\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
-            f"Date: {http_date()}\r\n\r\n").encode("ascii")
-    return head if head_only else head + body
