@@ -115,8 +115,8 @@ def _read_gevents_way(handler, data):
     return state, environ, body, consumed
 
 
-_names = st.sampled_from(["Host", "Origin", "Content-Type", "Connection", "X-Custom",
-                          "Cookie", "cookie", "Accept-Encoding", "X-Forwarded-For"])
+_names = st.sampled_from(["Host", "Origin", "origin", "Referer", "Content-Type", "Connection",
+                          "X-Custom", "Cookie", "cookie", "Accept-Encoding"])
 _values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF,
                                 blacklist_characters="\x7f"), max_size=30)
 _connection = st.sampled_from([None, "keep-alive", "close", "Keep-Alive", "CLOSE", "upgrade"])
@@ -124,7 +124,7 @@ _connection = st.sampled_from([None, "keep-alive", "close", "Keep-Alive", "CLOSE
 
 @settings(max_examples=300, deadline=None)
 @given(method=st.sampled_from(["GET", "POST", "OPTIONS"]),
-       path=st.from_regex(r"/socket\.io/1/[a-z-]{0,12}(/[0-9a-f]{0,8})?(\?[a-z0-9=&%]{0,20})?",
+       path=st.from_regex(r"/socket\.io/1/[a-z%-]{0,12}(/[0-9a-f%]{0,8})?(\?[a-z0-9=&%?]{0,20})?",
                           fullmatch=True),
        version=st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
        headers=st.lists(st.tuples(_names, _values), max_size=6),
@@ -150,6 +150,12 @@ def test_a_request_read_whole_is_read_as_gevent_reads_it(handler, method, path, 
     else:
         assert short.pop("wsgi.input").read() == request.body
     assert short == environ
+    # what the handler reads without building the environ
+    for lowered in ("origin", "referer", "cookie", "x-custom", "host", "connection"):
+        key = "HTTP_" + lowered.replace("-", "_").upper()
+        assert request.headers.joined(lowered) == environ.get(key), lowered
+    assert handler.path_info() == environ["PATH_INFO"]
+    assert handler.query_string() == environ["QUERY_STRING"]
 
 
 # -- the same answers as gevent's way, over a connection ----------------------------------
@@ -263,3 +269,59 @@ def test_an_exception_on_the_short_way_answers_500_and_the_server_goes_on(make_s
     with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
         sock.sendall(b"GET /socket.io/1/?t=0 HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_response(sock).status == 200
+
+
+# -- answers ------------------------------------------------------------------------------
+class _Sent:
+    """A socket that records what is sent to it, taking at most ``take`` bytes a send."""
+
+    def __init__(self, take: int = 1 << 30) -> None:
+        self.take = take
+        self.data = b""
+        self.sends = 0
+
+    def send(self, data) -> int:
+        self.sends += 1
+        taken = bytes(data[:self.take])
+        self.data += taken
+        return len(taken)
+
+    def sendall(self, data) -> None:
+        self.data += bytes(data)
+
+
+def test_an_answer_that_does_not_fit_one_send_is_sent_whole():
+    from geventsio.http.heads import send_whole
+
+    sock = _Sent(take=5)
+    send_whole(sock, b"0123456789abc")
+    assert sock.data == b"0123456789abc" and sock.sends == 1
+    sock = _Sent()
+    send_whole(sock, b"whole")
+    assert sock.data == b"whole" and sock.sends == 1
+
+
+@pytest.mark.parametrize("close", [False, True])
+@pytest.mark.parametrize("command", ["GET", "HEAD"])
+@pytest.mark.parametrize("content_type,headers", [
+    ("text/plain; charset=UTF-8", ()),
+    ("text/javascript; charset=UTF-8", (("X-XSS-Protection", "0"),)),
+    (None, (("A", "1"), ("B", "2"))),
+])
+def test_a_head_formatted_once_is_the_head_formatted_each_time(handler, close, command,
+                                                                content_type, headers):
+    from http import HTTPStatus
+
+    handler.command, handler.close_connection = command, close
+    handler.socket = _Sent()
+    handler._respond(HTTPStatus.OK, b"body!", content_type=content_type, headers=headers)
+    once = handler.socket.data
+    # the general formatter, every header given
+    lines = ([("Content-Type", content_type)] if content_type else []) + list(headers) + [
+        ("Connection", "close" if close else "Keep-Alive")]
+    handler.socket = _Sent()
+    handler._write_head(HTTPStatus.OK, lines, b"" if command == "HEAD" else b"body!", length=5)
+    answers = [re.sub(rb"Date: [^\r]*", b"Date: -", data) for data in (once, handler.socket.data)]
+    assert answers[0] == answers[1]
+    assert answers[0].endswith(b"\r\n\r\n" if command == "HEAD" else b"\r\n\r\nbody!")
+    assert b"Content-Length: 5\r\n" in answers[0]

@@ -25,6 +25,7 @@ import logging
 import sys
 import time
 from typing import Any
+from urllib.parse import unquote
 
 import gevent
 
@@ -46,6 +47,38 @@ class RequestLoop(HTTPAnswers):
     _first_line_read = False
     #: Whether the next request's first byte is already in (read_requestline's wait done).
     _awaited = False
+    #: The request's WSGI environ once built (gevent's way builds it for every request;
+    #: the short way when first asked, see :attr:`environ`).
+    _environ: "dict[str, Any] | None" = None
+
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The request's WSGI environ. A request read the short way gets it built when
+        first asked: binding a session, a handshake or an upgrade ask, while a polling
+        request of a bound session reads what it needs from the headers instead."""
+        environ = self._environ
+        if environ is None:
+            environ = self._environ = socketio_environ(self, self.body_in_hand or b"")
+        return environ
+
+    @environ.setter
+    def environ(self, environ: dict[str, Any]) -> None:
+        self._environ = environ
+
+    def header(self, lowered: str) -> str | None:
+        """The environ's value of request header ``lowered`` (lower case, no ``_``),
+        without building the environ: see :meth:`RequestHeaders.joined`."""
+        value: str | None = self.headers.joined(lowered)
+        return value
+
+    def path_info(self) -> str:
+        """The environ's ``PATH_INFO``: the path before ``?``, %-escapes decoded."""
+        path = self.path.partition("?")[0]
+        return unquote(path, encoding="latin-1") if "%" in path else path
+
+    def query_string(self) -> str:
+        """The environ's ``QUERY_STRING``: what follows the first ``?``."""
+        return self.path.partition("?")[2]
 
     def short_way(self) -> bool:
         """Whether requests may be read the short way (subclasses that build their own
@@ -124,8 +157,8 @@ class RequestLoop(HTTPAnswers):
         self.close_connection = request.close
         self.response_length = 0
         self.body_in_hand = request.body
+        self._environ = None  # built if asked for (environ)
         try:
-            self.environ = socketio_environ(self, request.body)
             self.application = self.server.application
             self._run_answer()
         finally:

@@ -31,17 +31,17 @@ _TOKEN_LIST = re.compile(rf"{_TOKEN}(?:[ \t]*,[ \t]*{_TOKEN})*")
 _SERIALIZED_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/?#*,;]+", re.IGNORECASE)
 
 
-def check_origin(allowed: OriginAllowList, environ: dict[str, Any], handshake: bool) -> None:
-    """Raise ProtocolError (403) if the request's origin is not allowed.
+def check_origin(allowed: OriginAllowList, origin: str | None, handshake: bool) -> None:
+    """Raise ProtocolError (403) if a request claiming ``origin`` is not allowed.
 
-    The origin is the ``Origin`` header, else the ``Referer``. A handshake without either
-    is refused too, as by the reference; a transport request without either passes (its
-    sid shows its handshake passed, and ``<script>``/``<iframe>`` requests carry no
-    ``Origin``).
+    The origin is the ``Origin`` header, else the ``Referer`` (``request_origin``); an
+    empty one counts as none. A handshake without either is refused too, as by the
+    reference; a transport request without either passes (its sid shows its handshake
+    passed, and ``<script>``/``<iframe>`` requests carry no ``Origin``).
     """
     if allowed.allows_all:
         return
-    origin = request_origin(environ)
+    origin = origin or None
     if (origin is None and not handshake) or allowed.allows(origin):
         return
     what = "handshake" if handshake else "transport request"
@@ -70,7 +70,7 @@ def preflight_headers(allowed: OriginAllowList, environ: dict[str, Any]) -> list
     origin = environ.get("HTTP_ORIGIN")
     if not origin:
         return headers
-    check_origin(allowed, environ, handshake=False)
+    check_origin(allowed, request_origin(environ), handshake=False)
     requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").strip()
     if requested and _TOKEN_LIST.fullmatch(requested) is None:
         raise ProtocolError(f"malformed Access-Control-Request-Headers {requested[:100]!r}")

@@ -34,6 +34,7 @@ from .binding import bind_session
 from .connection import RequestLoop
 from .cors import check_origin, cors_headers, preflight_headers
 from .handshake import authorized, handshake_data
+from .heads import NOT_MODIFIED, OK
 from .relay import serve_elsewhere
 from .request import socketio_environ, target_of
 from .responses import Answered, http_date, safe_text
@@ -75,7 +76,7 @@ class SocketIOHandler(RequestLoop):
     def run_application(self) -> None:
         """Answer a Socket.IO request, or hand any other request to the WSGI app."""
         config = self.server.config
-        path = self.environ.get("PATH_INFO", "")
+        path = self.path_info()
         if path == config.metrics_path and self.server.metrics is not None:
             self._metrics()
             return
@@ -118,7 +119,7 @@ class SocketIOHandler(RequestLoop):
             return
         page = self.server.metrics
         assert page is not None
-        self._respond(HTTPStatus.OK, page.render(), content_type=page.content_type)
+        self._respond(OK, page.render(), content_type=page.content_type)
 
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
@@ -133,7 +134,7 @@ class SocketIOHandler(RequestLoop):
         elif kind is TargetKind.TRANSPORT:
             self._transport(target.transport, target.sid)
         elif kind is TargetKind.ROOT:
-            self._respond(HTTPStatus.OK, b"Welcome to socket.io.")
+            self._respond(OK, b"Welcome to socket.io.")
         elif kind is TargetKind.STATIC:
             self._static(target.static_name)
         elif kind is TargetKind.UNSUPPORTED_PROTOCOL:
@@ -144,8 +145,11 @@ class SocketIOHandler(RequestLoop):
 
     # -- origins -----------------------------------------------------------------------
     def _check_origin(self, handshake: bool) -> None:
+        allowed = self.server.config.allowed_origins
+        if allowed.allows_all:
+            return
         try:
-            check_origin(self.server.config.allowed_origins, self.environ, handshake)
+            check_origin(allowed, self.header("origin") or self.header("referer"), handshake)
         except ProtocolError:
             if handshake:
                 self.server.manager.counters.handshakes_refused += 1
@@ -154,13 +158,13 @@ class SocketIOHandler(RequestLoop):
     def _preflight(self) -> None:
         """Answer an ``OPTIONS`` request (a CORS preflight) for Socket.IO URLs."""
         headers = preflight_headers(self.server.config.allowed_origins, self.environ)
-        self._respond(HTTPStatus.OK, b"", content_type=None, headers=headers)
+        self._respond(OK, b"", content_type=None, headers=headers)
 
     # -- handshake ---------------------------------------------------------------------
     def _handshake(self) -> None:
         self._require_method("GET", "POST")
         config = self.server.config
-        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        query = parse_query(self.query_string())
         jsonp = parse_jsonp_index(query["jsonp"]) if "jsonp" in query else None
         handshake = handshake_data(self.environ, self.client_address, query)
         authorization = config.authorization
@@ -174,9 +178,9 @@ class SocketIOHandler(RequestLoop):
         body = format_handshake(sid, config.heartbeat_timeout,
                                 config.close_timeout, config.transports)
         if jsonp is None:
-            self._respond(HTTPStatus.OK, body.encode("utf-8"), headers=self._cors_headers())
+            self._respond(OK, body.encode("utf-8"), headers=self._cors_headers())
         else:
-            self._respond(HTTPStatus.OK, jsonp_handshake_body(jsonp, body).encode("utf-8"),
+            self._respond(OK, jsonp_handshake_body(jsonp, body).encode("utf-8"),
                           content_type="application/javascript")
 
     # -- transports --------------------------------------------------------------------
@@ -198,7 +202,7 @@ class SocketIOHandler(RequestLoop):
             return
         cls: type[RequestSide] = POLLING.get(name) or STREAMING[name]
         method = self._require_method("GET", "POST")
-        query = parse_query(self.environ.get("QUERY_STRING", ""))
+        query = parse_query(self.query_string())
         index = cls.parse_index(query)
         if session is None or session.state is SessionState.CLOSED:
             self._answer_unknown(cls, sid, index)
@@ -223,7 +227,7 @@ class SocketIOHandler(RequestLoop):
     def _disconnect_sync(self, sid: str) -> None:
         """``GET /<resource>/1//<sid>/?disconnect=1``: the client leaving (page unload)."""
         self._require_method("GET", "POST")
-        if "disconnect" not in parse_query(self.environ.get("QUERY_STRING", "")):
+        if "disconnect" not in parse_query(self.query_string()):
             raise ProtocolError("a path without a transport only serves ?disconnect",
                                 status=HTTPStatus.NOT_FOUND)
         manager = self.server.manager
@@ -235,7 +239,7 @@ class SocketIOHandler(RequestLoop):
         """``?disconnect``: end the session (a pending poll gets ``0::``), answer empty."""
         if session is not None:
             session.close("client disconnect", notify=True)
-        self._respond(HTTPStatus.OK, b"", content_type=None, headers=self._cors_headers())
+        self._respond(OK, b"", content_type=None, headers=self._cors_headers())
 
     def _receive_post(self, session: Session, cls: type[RequestSide]) -> None:
         """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
@@ -245,7 +249,7 @@ class SocketIOHandler(RequestLoop):
         headers = self._cors_headers()
         if headers:
             headers.append(("X-XSS-Protection", "0"))
-        self._respond(HTTPStatus.OK, b"1", headers=headers)
+        self._respond(OK, b"1", headers=headers)
 
     def _poll(self, session: Session, cls: type[PollingSide], index: int) -> None:
         """A long-poll GET (xhr-polling, jsonp-polling)."""
@@ -254,9 +258,10 @@ class SocketIOHandler(RequestLoop):
         except InvalidStateError:  # the session ended while the app was binding it
             self._answer_ended(cls, NOT_HANDSHAKEN, index)
             return
-        headers = self._cors_headers() + list(cls.answer_headers)
-        self._respond(HTTPStatus.OK, cls.render(payload, index).encode("utf-8"),
-                      content_type=cls.content_type, headers=headers)
+        cors = self._cors_headers()
+        self._respond(OK, cls.render(payload, index).encode("utf-8"),
+                      content_type=cls.content_type,
+                      headers=cors + list(cls.answer_headers) if cors else cls.answer_headers)
 
     def _stream(self, session: Session, cls: type[StreamingSide]) -> None:
         """A streaming GET (htmlfile, xhr-multipart): the response stays open."""
@@ -265,7 +270,7 @@ class SocketIOHandler(RequestLoop):
         headers = [("Content-Type", cls.content_type), *self._cors_headers(),
                    ("Connection", "close"), ("Transfer-Encoding", "chunked"),
                    ("Cache-Control", "no-store"), ("Date", http_date())]
-        self._write_head(HTTPStatus.OK, headers, cls.first_bytes(), with_length=False)
+        self._write_head(OK, headers, cls.first_bytes(), with_length=False)
         transport = cls(session, self.socket)
         try:
             transport.run()
@@ -310,9 +315,9 @@ class SocketIOHandler(RequestLoop):
         """Answer a request whose session is unknown or over with ``payload`` (``7:::1+0``
         or a farewell), in the transport's format; a POST's answer is plain text."""
         if self.command == "POST":
-            self._respond(HTTPStatus.OK, payload.encode("utf-8"), headers=self._cors_headers())
+            self._respond(OK, payload.encode("utf-8"), headers=self._cors_headers())
             return
-        self._respond(HTTPStatus.OK, cls.ended_answer(payload, index, False),
+        self._respond(OK, cls.ended_answer(payload, index, False),
                       content_type=cls.content_type,
                       headers=self._cors_headers() + list(cls.answer_headers))
 
@@ -337,14 +342,14 @@ class SocketIOHandler(RequestLoop):
             return
         body, headers = found.representation(self.environ.get("HTTP_ACCEPT_ENCODING"))
         if etag_matches(self.environ.get("HTTP_IF_NONE_MATCH"), dict(headers)["ETag"]):
-            self._respond(HTTPStatus.NOT_MODIFIED, b"", content_type=None, headers=headers)
+            self._respond(NOT_MODIFIED, b"", content_type=None, headers=headers)
             return
-        self._respond(HTTPStatus.OK, body, content_type=found.content_type, headers=headers)
+        self._respond(OK, body, content_type=found.content_type, headers=headers)
 
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
-        return cors_headers(self.server.config.allowed_origins, self.environ.get("HTTP_ORIGIN"))
+        return cors_headers(self.server.config.allowed_origins, self.header("origin"))
 
 
 def _held_by_websocket(session: Session) -> bool:

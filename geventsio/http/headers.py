@@ -223,6 +223,18 @@ class RequestHeaders:
         upgrade = index.get("upgrade")
         return upgrade is not None and upgrade.lower() == "websocket"
 
+    def joined(self, lowered: str) -> str | None:
+        """What the environ's ``HTTP_<NAME>`` key holds for header ``lowered`` (a
+        lower-case name without ``_``): its value, the values of a repeated header
+        joined with ``,`` (``; `` for names with "cookie"), None when absent."""
+        index = self._index
+        value = index.get(lowered)
+        if value is None or len(index) == len(self.lines):  # no name is repeated
+            return value
+        values = [text.partition(":")[2].strip() for text in self.lines
+                  if text.partition(":")[0].lower() == lowered]
+        return ("; " if "cookie" in lowered else ",").join(values)
+
     def get(self, name: str, default: Any = None) -> Any:
         """The first value of header ``name`` (any case), or ``default``."""
         return self._index.get(name.lower(), default)

@@ -13,11 +13,15 @@ from typing import Any
 
 from gevent.pywsgi import format_date_time
 
-__all__ = ["TEXT", "NOSNIFF", "http_date", "safe_text", "refusal", "send_whole",
-           "status_parts"]
+__all__ = ["TEXT", "NOSNIFF", "OK", "NOT_MODIFIED", "http_date", "safe_text", "refusal",
+           "send_whole", "status_parts", "head_start"]
 
 TEXT = "text/plain; charset=UTF-8"
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
+#: The statuses of most answers, as module globals: reading ``HTTPStatus.OK`` goes
+#: through the enum's class descriptor on every answer.
+OK = HTTPStatus.OK
+NOT_MODIFIED = HTTPStatus.NOT_MODIFIED
 
 
 def send_whole(sock: Any, data: bytes) -> None:
@@ -46,6 +50,30 @@ def status_parts(status: HTTPStatus) -> tuple[str, bytes, int, str]:
             line, line.encode("latin-1"), status.value,
             f"HTTP/1.1 {line}\r\n{NOSNIFF[0]}: {NOSNIFF[1]}\r\n")
     return parts
+
+
+#: (status, content type, headers, close) -> the head up to ``Content-Length: ``.
+_STARTS: dict[tuple[Any, ...], str] = {}
+_STARTS_KEPT = 256
+
+
+def head_start(status: HTTPStatus, content_type: str | None,
+               headers: tuple[tuple[str, str], ...], close: bool) -> str:
+    """An answer's head up to ``Content-Length: `` (its value and the date follow):
+    status, nosniff, ``Content-Type``, ``headers``, ``Connection``. Formatted once per
+    combination (bounded: emptied when full), as most answers are one of a few."""
+    key = (status, content_type, headers, close)
+    start = _STARTS.get(key)
+    if start is None:
+        lines = [("Content-Type", content_type)] if content_type else []
+        lines += headers
+        lines.append(("Connection", "close" if close else "Keep-Alive"))
+        start = status_parts(status)[3] + "".join(
+            [f"{name}: {value}\r\n" for name, value in lines]) + "Content-Length: "
+        if len(_STARTS) >= _STARTS_KEPT:
+            _STARTS.clear()
+        _STARTS[key] = start
+    return start
 
 
 def http_date() -> str:

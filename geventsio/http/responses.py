@@ -30,7 +30,17 @@ from gevent.pywsgi import WSGIHandler
 from ..exceptions import ProtocolError
 from .deadlines import BodyTimeout, Deadlines, HeadTimeout
 from .headers import RequestHeaders
-from .heads import NOSNIFF, TEXT, http_date, refusal, safe_text, send_whole, status_parts
+from .heads import (
+    NOSNIFF,
+    NOT_MODIFIED,
+    TEXT,
+    head_start,
+    http_date,
+    refusal,
+    safe_text,
+    send_whole,
+    status_parts,
+)
 from .upgraded import UpgradedReader, accept_key, take_over
 
 if TYPE_CHECKING:
@@ -252,7 +262,7 @@ class HTTPAnswers(WSGIHandler):
     def _read_body(self) -> bytes:
         """The request body (at most ``max_body_size`` bytes, else 413)."""
         limit = self.server.config.max_body_size
-        length_text = self.environ.get("CONTENT_LENGTH") or ""
+        length_text = self.headers.get("content-length") or ""  # the environ's CONTENT_LENGTH
         if length_text:
             try:
                 length = int(length_text)
@@ -288,14 +298,22 @@ class HTTPAnswers(WSGIHandler):
                             status=HTTPStatus.REQUEST_TIMEOUT)
 
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = TEXT,
-                 headers: list[tuple[str, str]] | None = None) -> None:
+                 headers: "list[tuple[str, str]] | tuple[tuple[str, str], ...] | None" = None,
+                 ) -> None:
         """Write a whole response (head and body) with one sendall (no body for HEAD or
-        ``304``, whose Content-Length is left out)."""
+        ``304``, whose Content-Length is left out). ``headers`` given as a tuple (or
+        none) are the same every time: such a head is formatted once (``head_start``)."""
+        fixed = () if not headers else headers if isinstance(headers, tuple) else None
+        if fixed is not None and status is not NOT_MODIFIED:
+            start = head_start(status, content_type, fixed, self.close_connection)
+            self._send_answer(status, start + f"{len(body)}\r\nDate: {http_date()}\r\n\r\n",
+                              b"" if self.command == "HEAD" else body)
+            return
         all_headers = [("Content-Type", content_type)] if content_type else []
         if headers:
             all_headers.extend(headers)
         all_headers.append(("Connection", "close" if self.close_connection else "Keep-Alive"))
-        if status is HTTPStatus.NOT_MODIFIED:
+        if status is NOT_MODIFIED:
             all_headers.append(("Date", http_date()))
             self._write_head(status, all_headers, b"", with_length=False)
             return
@@ -306,12 +324,19 @@ class HTTPAnswers(WSGIHandler):
                     *, with_length: bool = True, length: int | None = None,
                     held: bool = False) -> bytes:
         """Write the response head and ``body``; ``held``: return them unwritten."""
-        status_line, status_bytes, code, text = status_parts(status)
+        text = status_parts(status)[3]
         text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
             text += (f"Content-Length: {len(body) if length is None else length}\r\n"
                      f"Date: {http_date()}\r\n")
-        head = (text + "\r\n").encode("latin-1")
+        return self._send_answer(status, text + "\r\n", body, held)
+
+    def _send_answer(self, status: HTTPStatus, head_text: str, body: bytes,
+                     held: bool = False) -> bytes:
+        """Write ``head_text`` and ``body`` with one send, noting the status where gevent's
+        request logging and keep-alive logic read it; ``held``: return them unwritten."""
+        status_line, status_bytes, code, _ = status_parts(status)
+        head = head_text.encode("latin-1")
         # What gevent's request logging and keep-alive logic read back:
         self.status = status_bytes
         self._orig_status = status_line
