@@ -26,8 +26,8 @@ POLL = "/socket.io/1/xhr-polling/abc?t=1"
 
 
 def lean(data: bytes, max_header_bytes: int = 8192, max_headers: int = 20,
-         max_body: int = 1000):
-    return buffered_request(data, PREFIX, max_header_bytes, max_headers, max_body)
+         max_body: int = 1000, last=None):
+    return buffered_request(data, PREFIX, max_header_bytes, max_headers, max_body, last)
 
 
 def test_a_plain_poll_is_read_whole():
@@ -86,6 +86,23 @@ GEVENTS_WAY = {
 @pytest.mark.parametrize("name", list(GEVENTS_WAY))
 def test_requests_that_are_not_whole_and_plain_are_left_to_gevents_way(name):
     assert lean(GEVENTS_WAY[name]) is None
+    # nor does a previous request's block make them plain
+    before = lean(b"GET /socket.io/1/ HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert lean(GEVENTS_WAY[name], last=before) is None
+
+
+def test_the_previous_requests_headers_serve_only_the_same_block():
+    first = lean(b"POST " + POLL.encode() + b" HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")
+    same = lean(b"POST " + POLL.encode() + b"2 HTTP/1.1\r\nContent-Length: 1\r\n\r\ny",
+                last=first)
+    assert same.headers is first.headers and same.body == b"y" and same.path == POLL + "2"
+    other = lean(b"POST " + POLL.encode() + b" HTTP/1.1\r\nContent-Length: 2\r\n\r\nzz",
+                 last=first)
+    assert other.headers is not first.headers and other.body == b"zz"
+    assert other.content_length == 2 and other.headers.get("content-length") == "2"
+    old = lean(b"POST " + POLL.encode() + b" HTTP/1.0\r\nContent-Length: 1\r\n\r\nx",
+               last=first)
+    assert old.headers is not first.headers and old.close
 
 
 # -- the same reading as gevent's -------------------------------------------------------
@@ -143,6 +160,10 @@ def test_a_request_read_whole_is_read_as_gevent_reads_it(handler, method, path, 
     assert (request.command, request.path, request.version, request.headers.lines,
             request.content_length, request.close) == state
     assert (request.body, request.size) == (gevents_body, consumed)
+    again = lean(data, last=request)  # the connection's next request, the same block
+    assert again.headers is request.headers
+    assert (again.command, again.path, again.body, again.size, again.close) == (
+        request.command, request.path, request.body, request.size, request.close)
     stream = environ.pop("wsgi.input")
     short = socketio_environ(handler, request.body)
     if request.headers.asks_upgrade():  # the connection itself, both ways

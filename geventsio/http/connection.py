@@ -50,6 +50,8 @@ class RequestLoop(HTTPAnswers):
     #: The request's WSGI environ once built (gevent's way builds it for every request;
     #: the short way when first asked, see :attr:`environ`).
     _environ: "dict[str, Any] | None" = None
+    #: The connection's last request read the short way (its headers may serve the next).
+    _last_read: "BufferedRequest | None" = None
 
     @property
     def environ(self) -> dict[str, Any]:
@@ -143,12 +145,13 @@ class RequestLoop(HTTPAnswers):
         config = self.server.config
         return buffered_request(self.rfile.peek(config.max_header_bytes),
                                 f"/{config.resource}/", config.max_header_bytes,
-                                config.max_headers, config.max_body_size)
+                                config.max_headers, config.max_body_size, self._last_read)
 
     def _answer_buffered(self, request: BufferedRequest) -> Any:
         """Take ``request`` from the buffer and answer it (as gevent's
         ``handle_one_request`` would after reading it): True to go on, None to close."""
         self.rfile.read(request.size)
+        self._last_read = request
         self.requestline = request.requestline
         self.command, self.path = request.command, request.path
         self.request_version = request.version
@@ -163,6 +166,7 @@ class RequestLoop(HTTPAnswers):
             self._run_answer()
         finally:
             self.body_in_hand = None
+            request.body = b""  # kept for its headers (_last_read), not its body
         if self.close_connection or self.rfile.closed:
             return None
         gevent.sleep(0)  # the others' turn, as after any kept-alive request

@@ -33,14 +33,17 @@ MAX_REQUEST_LINE = 8192
 class BufferedRequest:
     """One request read whole from the buffer: what gevent's ``read_request`` would set."""
 
-    __slots__ = ("requestline", "command", "path", "version", "headers", "body",
+    __slots__ = ("requestline", "command", "path", "version", "headers", "block", "body",
                  "content_length", "size", "close")
 
     def __init__(self, requestline: str, words: list[str], headers: RequestHeaders,
-                 body: bytes, content_length: int | None, size: int) -> None:
+                 block: bytes, body: bytes, content_length: int | None, size: int) -> None:
         self.requestline = requestline
         self.command, self.path, self.version = words
+        #: The headers, read from ``block`` (the header lines' bytes); shared with the
+        #: connection's next request when it sends the same block, so never changed.
         self.headers = headers
+        self.block = block
         #: The whole body (``b""`` when there is none).
         self.body = body
         #: The ``Content-Length`` as a number, None when the request has none.
@@ -56,47 +59,60 @@ class BufferedRequest:
 
 
 def buffered_request(buffered: bytes, prefix: str, max_header_bytes: int,
-                     max_headers: int, max_body: int) -> BufferedRequest | None:
+                     max_headers: int, max_body: int,
+                     last: "BufferedRequest | None" = None) -> BufferedRequest | None:
     """The request at the start of ``buffered`` if it is whole and plain (see the module's
     text), its path starts with ``prefix`` and its body is at most ``max_body`` bytes;
-    None otherwise, nothing decided."""
+    None otherwise, nothing decided. ``last``, the connection's previous request read
+    this way, lends its headers when this request's header block is the same bytes (a
+    polling client sends the same block with every poll)."""
     line_end = buffered.find(b"\r\n")
     if line_end < 0 or line_end + 2 >= MAX_REQUEST_LINE:
         return None
     end = buffered.find(b"\r\n\r\n", line_end)  # == line_end when there are no headers
     if end < 0 or end - line_end + 2 > max_header_bytes:
         return None
-    head = buffered[:end]
-    breaks = head.count(b"\r\n")  # one per header line
-    if (breaks > max_headers or head.count(b"\r") != breaks or head.count(b"\n") != breaks
-            or b"\x00" in head):
-        return None  # a bare CR or LF, a NUL, too many lines
-    lines = head.decode("latin-1").split("\r\n")
-    requestline = lines[0]
+    line = buffered[:line_end]
+    if b"\r" in line or b"\n" in line or b"\x00" in line:
+        return None
+    requestline = line.decode("latin-1")
     words = requestline.split()
     if (len(words) != 3 or words[0] not in LEAN_METHODS or words[2] not in _VERSIONS
             or not words[1].startswith(prefix)):
         return None
-    del lines[0]
-    headers = RequestHeaders.plain_lines(lines)
-    if headers is None or headers.framing_problem(words[2]) or "expect" in headers \
+    block = buffered[line_end + 2:end]  # b"" when there are no headers
+    if last is not None and block == last.block and words[2] == last.version:
+        headers = last.headers
+    else:
+        found = _plain_headers(block, words[2], max_headers)
+        if found is None:
+            return None
+        headers = found
+    return _with_body(buffered, requestline, words, headers, block, end + 4, max_body)
+
+
+def _plain_headers(block: bytes, version: str, max_headers: int) -> RequestHeaders | None:
+    """The headers of ``block`` if the block is plain and says nothing that gevent's way
+    must judge (framing, ``Expect``, ``Transfer-Encoding``); else None."""
+    headers = RequestHeaders.plain_block(block, max_headers)
+    if headers is None or headers.framing_problem(version) or "expect" in headers \
             or "transfer-encoding" in headers:
         return None
-    return _with_body(buffered, requestline, words, headers, end + 4, max_body)
+    return headers
 
 
 def _with_body(buffered: bytes, requestline: str, words: list[str],
-               headers: RequestHeaders, head_size: int,
+               headers: RequestHeaders, block: bytes, head_size: int,
                max_body: int) -> BufferedRequest | None:
     """The request with its body, if all of it is buffered (and not over ``max_body``)."""
     length_text = headers.get("content-length")
     if length_text is None:
         if words[0] == "POST":
             return None  # a body without a length: gevent's way decides what it is
-        return BufferedRequest(requestline, words, headers, b"", None, head_size)
+        return BufferedRequest(requestline, words, headers, block, b"", None, head_size)
     length = int(length_text)  # framing_problem let only digits through
     size = head_size + length
     if length > max_body or size > len(buffered):
         return None
-    return BufferedRequest(requestline, words, headers, buffered[head_size:size], length,
-                           size)
+    return BufferedRequest(requestline, words, headers, block, buffered[head_size:size],
+                           length, size)
