@@ -12,7 +12,9 @@ import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import socket  # noqa: E402
 import weakref  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from typing import Any, Callable, Iterator  # noqa: E402
 
 import gevent  # noqa: E402
@@ -50,6 +52,23 @@ class LiveServer:
         """Wait until the server holds exactly ``count`` sessions."""
         wait_until(lambda: len(self.manager.sessions) == count, timeout,
                    lambda: f"{len(self.manager.sessions)} sessions, wanted {count}")
+
+
+@contextmanager
+def offline_handler() -> Iterator[Any]:
+    """A ``SocketIOHandler`` of an unstarted server on one end of a socket pair: for unit
+    tests of how it reads requests, nothing served."""
+    from geventsio.http.handler import SocketIOHandler
+
+    server = SocketIOServer(("127.0.0.1", 0), None, namespaces={}, log=None)
+    server.init_socket()
+    ours, theirs = socket.socketpair()
+    try:
+        yield SocketIOHandler(ours, ("127.0.0.1", 5555), server)
+    finally:
+        ours.close()
+        theirs.close()
+        server.close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 15.0,

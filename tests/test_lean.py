@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geventsio import SocketIOServer
 from geventsio.http.connection import RequestLoop
 from geventsio.http.handler import SocketIOHandler
 from geventsio.http.lean import buffered_request
 from geventsio.http.request import socketio_environ
 
-from .conftest import wait_until
+from .conftest import offline_handler, wait_until
 from .rawclient import read_response
 
 PREFIX = "/socket.io/"
@@ -108,15 +107,8 @@ def test_the_previous_requests_headers_serve_only_the_same_block():
 # -- the same reading as gevent's -------------------------------------------------------
 @pytest.fixture(scope="module")
 def handler():
-    server = SocketIOServer(("127.0.0.1", 0), None, namespaces={}, log=None)
-    server.init_socket()
-    ours, theirs = socket.socketpair()
-    try:
-        yield SocketIOHandler(ours, ("127.0.0.1", 5555), server)
-    finally:
-        ours.close()
-        theirs.close()
-        server.close()
+    with offline_handler() as made:
+        yield made
 
 
 def _read_gevents_way(handler, data):

@@ -4,17 +4,16 @@ gevent's, key for key; the remembered paths must be what parse_target says."""
 from __future__ import annotations
 
 import io
-import socket
 
 import pytest
 from gevent.pywsgi import Input, WSGIHandler
 
-from geventsio import SocketIOServer
 from geventsio.http import request as derived
 from geventsio.http.handler import SocketIOHandler
 from geventsio.http.headers import RequestHeaders
 from geventsio.protocol import parse_target
 
+from .conftest import offline_handler
 from .rawclient import request
 
 PATHS = ["/socket.io/1/xhr-polling/abc", "/socket.io/1/xhr-polling/abc/",
@@ -38,15 +37,8 @@ TARGETS = ["/socket.io/1/xhr-polling/abc?t=1", "/socket.io/1/?t=1&x=%41", "/sock
 
 @pytest.fixture
 def handler():
-    server = SocketIOServer(("127.0.0.1", 0), None, namespaces={}, log=None)
-    server.init_socket()
-    ours, theirs = socket.socketpair()
-    try:
-        yield SocketIOHandler(ours, ("127.0.0.1", 5555), server)
-    finally:
-        ours.close()
-        theirs.close()
-        server.close()
+    with offline_handler() as made:
+        yield made
 
 
 def _prepare(handler, method, target, version, head, address):
