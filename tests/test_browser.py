@@ -354,7 +354,11 @@ def test_reconnect_after_the_server_drops_the_session(chromium: Chromium, server
     server.recorder.wait_for("connect", sid=new["sid"])
     a.emit("echo", "after reconnect")
     assert a.wait_event("echo") == ["after reconnect"]
-    assert list(server.manager.sessions) == [new["sid"]]
+    # When this fails, say how the sessions ended and what the page holds: on jsonp-polling
+    # it failed twice in full runs on a heavily loaded machine (the first session after
+    # the reconnect ended and the page reconnected again), never when run alone.
+    assert list(server.manager.sessions) == [new["sid"]], (
+        server.recorder.items[-12:], a.state())
 
     # the page goes away without a goodbye: the session times out, nothing is left
     page.close()
