@@ -67,19 +67,31 @@ class RequestLoop(HTTPAnswers):
     def environ(self, environ: dict[str, Any]) -> None:
         self._environ = environ
 
+    # What the handler reads of a request: from the environ when there is one (gevent's
+    # way, and subclasses' additions, as they were), else derived without building it.
     def header(self, lowered: str) -> str | None:
-        """The environ's value of request header ``lowered`` (lower case, no ``_``),
-        without building the environ: see :meth:`RequestHeaders.joined`."""
+        """The environ's value of request header ``lowered`` (lower case, no ``_``):
+        see :meth:`RequestHeaders.joined`."""
+        environ = self._environ
+        if environ is not None:
+            found: str | None = environ.get("HTTP_" + lowered.replace("-", "_").upper())
+            return found
         value: str | None = self.headers.joined(lowered)
         return value
 
     def path_info(self) -> str:
         """The environ's ``PATH_INFO``: the path before ``?``, %-escapes decoded."""
+        environ = self._environ
+        if environ is not None:
+            return str(environ.get("PATH_INFO", ""))
         path = self.path.partition("?")[0]
         return unquote(path, encoding="latin-1") if "%" in path else path
 
     def query_string(self) -> str:
         """The environ's ``QUERY_STRING``: what follows the first ``?``."""
+        environ = self._environ
+        if environ is not None:
+            return str(environ.get("QUERY_STRING", ""))
         return self.path.partition("?")[2]
 
     def short_way(self) -> bool:
