@@ -339,3 +339,18 @@ def test_a_head_formatted_once_is_the_head_formatted_each_time(handler, close, c
     assert answers[0] == answers[1]
     assert answers[0].endswith(b"\r\n\r\n" if command == "HEAD" else b"\r\n\r\nbody!")
     assert b"Content-Length: 5\r\n" in answers[0]
+
+
+def test_a_handler_subclass_reads_every_request_gevents_way(make_server, monkeypatch):
+    taken = _counting(monkeypatch)
+
+    class Subclass(SocketIOHandler):
+        pass
+
+    live = make_server(handler_class=Subclass)
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        buf = bytearray()
+        for _ in range(2):
+            sock.sendall(b"GET /socket.io/1/?t=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_response(sock, buf).status == 200
+    assert taken == []
