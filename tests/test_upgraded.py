@@ -142,3 +142,27 @@ def test_closing_one_sessions_empty_body_leaves_the_others_readable():
     NO_BODY.close()  # what an app may do with its environ['wsgi.input']
     assert not NO_BODY.closed
     assert NO_BODY.read() == b"" and NO_BODY.readline() == b""
+
+
+def test_an_upgrade_read_whole_from_an_emptied_buffer_reads_no_more(live, monkeypatch):
+    from geventsio.http import upgraded
+
+    looked = []
+    original = upgraded.buffered_bytes
+
+    def spying(rfile, sock):
+        looked.append(True)
+        return original(rfile, sock)
+
+    monkeypatch.setattr(upgraded, "buffered_bytes", spying)
+    sid = handshake(live.port)
+    ws = RawWebSocket(live.port, _ws_path(sid))  # the request alone, in one write
+    assert ws.recv_text() == "1::"
+    assert looked == []  # the buffer was known to be empty: no read to look
+    ws.send_text('5:::{"name":"echo","args":["after"]}')
+    assert ws.recv_until(lambda t: "echo" in t) == '5:::{"name":"echo","args":["after"]}'
+    ws.sock.close()
+    early = RawWebSocket(live.port, _ws_path(handshake(live.port)), early=masked_frame("2::"))
+    assert early.recv_text() == "1::"
+    assert looked == [True]  # bytes after the request: taken from the buffer
+    early.sock.close()

@@ -52,6 +52,9 @@ class RequestLoop(HTTPAnswers):
     _environ: "dict[str, Any] | None" = None
     #: The connection's last request read the short way (its headers may serve the next).
     _last_read: "BufferedRequest | None" = None
+    #: Bytes left in the read buffer after the request read the short way (None when the
+    #: request was read gevent's way: not known). An upgrade reads no more when it is 0.
+    buffered_left: "int | None" = None
 
     @property
     def environ(self) -> dict[str, Any]:
@@ -152,12 +155,16 @@ class RequestLoop(HTTPAnswers):
     # -- the short way -----------------------------------------------------------------
     def _buffered_request(self) -> BufferedRequest | None:
         """The next request, if it can be read the short way from what is buffered."""
+        self.buffered_left = None
         if not self.short_way():
             return None
         config = self.server.config
-        return buffered_request(self.rfile.peek(config.max_header_bytes),
-                                f"/{config.resource}/", config.max_header_bytes,
-                                config.max_headers, config.max_body_size, self._last_read)
+        buffered = self.rfile.peek(config.max_header_bytes)  # the buffer, no system call
+        request = buffered_request(buffered, f"/{config.resource}/", config.max_header_bytes,
+                                   config.max_headers, config.max_body_size, self._last_read)
+        if request is not None:
+            self.buffered_left = len(buffered) - request.size
+        return request
 
     def _answer_buffered(self, request: BufferedRequest) -> Any:
         """Take ``request`` from the buffer and answer it (as gevent's

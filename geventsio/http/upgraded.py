@@ -128,8 +128,16 @@ def buffered_bytes(rfile: Any, sock: Any) -> bytes:
 
 
 def take_over(handler: Any) -> UpgradedReader:
-    """The reader of an upgraded connection; ``handler`` lets its buffered reader go."""
-    leftover = buffered_bytes(handler.rfile, handler.socket)
+    """The reader of an upgraded connection; ``handler`` lets its buffered reader go.
+
+    A handler that knows its reader's buffer is empty (``buffered_left == 0``: the
+    request was read whole from the buffer, nothing after it) spares the read that would
+    otherwise look, which finds the socket empty too (a failed ``recv`` and its exception
+    per websocket)."""
+    if getattr(handler, "buffered_left", None) == 0:
+        leftover = b""
+    else:
+        leftover = buffered_bytes(handler.rfile, handler.socket)
     handler.rfile = NO_BODY
     wsgi_input = getattr(handler, "wsgi_input", None)
     if wsgi_input is not None:
