@@ -357,8 +357,8 @@ def test_reconnect_after_the_server_drops_the_session(chromium: Chromium, server
     # When this fails, say how the sessions ended and what the page holds: on jsonp-polling
     # it failed twice in full runs on a heavily loaded machine (the first session after
     # the reconnect ended and the page reconnected again), never when run alone.
-    assert list(server.manager.sessions) == [new["sid"]], (
-        server.recorder.items[-12:], a.state())
+    assert list(server.manager.sessions) == [new["sid"]], "\n".join(
+        [repr(item) for item in server.recorder.items[-12:]] + [repr(a.state())])
 
     # the page goes away without a goodbye: the session times out, nothing is left
     page.close()
