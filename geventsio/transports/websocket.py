@@ -99,7 +99,7 @@ class WebSocketTransport(HeldTransport):
     name: ClassVar[str] = "websocket"
 
     __slots__ = ("read", "_raw_send", "_close_sent", "_close_code", "_pong",
-                 "_flush_scheduled", "_parser", "_recv", "_watcher", "_workers", "_head")
+                 "_flush_call", "_parser", "_recv", "_watcher", "_workers", "_head")
 
     def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None:
@@ -113,7 +113,7 @@ class WebSocketTransport(HeldTransport):
         self._close_sent = False
         self._close_code = 1000  # what our close frame will say
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
-        self._flush_scheduled = False
+        self._flush_call: Any = None  # the hub callback that will flush, while one is due
         self._head = b""  # the 101 head, written with the first frames
         self._parser: FrameParser | None = None  # made by the first bytes read
         # Set by watch(): the OS-level recv, the read watcher, the workers.
@@ -192,8 +192,10 @@ class WebSocketTransport(HeldTransport):
             self._close_sent = True
             self._end()
             return
-        if self._feed(data, TurnTaker()) and \
-                self.session.state is not SessionState.CLOSED:
+        ok = self._feed(data, TurnTaker())
+        if self._flush_call is not None:
+            self._flush_now()  # the replies go out now, not from a hub callback later
+        if ok and self.session.state is not SessionState.CLOSED:
             self._watcher.start(self._on_readable)
         else:
             self._end()
@@ -205,7 +207,7 @@ class WebSocketTransport(HeldTransport):
         self._closing = True
         session.detach(self, final=True)
         if self._writer is None:
-            self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
+            self._flush_now()  # before the shutdown below: e.g. the 0:: of a kick
         session.outbox.listen(None)
         self._release()
         if self._watcher is not None:  # watched: the connection is ours to close
@@ -270,14 +272,27 @@ class WebSocketTransport(HeldTransport):
     # -- writing -------------------------------------------------------------------------
     def _on_packets(self) -> None:
         """The outbox got packets (or a wake-up): flush at the end of this loop iteration."""
-        if self._flush_scheduled or self._writer is not None:
+        if self._flush_call is not None or self._writer is not None:
             return  # already coming, or the writer greenlet drains the outbox itself
-        self._flush_scheduled = True
-        gevent.get_hub().loop.run_callback(self._flush)
+        self._flush_call = gevent.get_hub().loop.run_callback(self._flush)
+
+    def _flush_now(self) -> None:
+        """Flush here and now instead of in the hub callback due (which is cancelled).
+
+        A worker does this once it has handled what one read completed, so the replies
+        to a read go out with one ``send`` before the next connection's turn, without a
+        hub callback per reply. Should a handler block, the hub gets control meanwhile
+        and its callback writes what was queued until then, as before.
+        """
+        call = self._flush_call
+        if call is not None:
+            call.stop()
+        self._flush()
 
     def _flush(self) -> None:
-        """Hub callback: write what is queued without blocking; hand any rest to a greenlet."""
-        self._flush_scheduled = False
+        """Write what is queued without blocking (a hub callback, or :meth:`_flush_now`);
+        hand any rest to a writer greenlet."""
+        self._flush_call = None
         if self._writer is not None or self._close_sent:
             return
         data = self._pending_bytes()
