@@ -128,6 +128,8 @@ class FrameParser:
                         events.append(_text_message(unmask(
                             buffer[position + 6:end], buffer[position + 2:position + 6])))
                         position = end
+                        if position == size:
+                            break  # all read: no need to look for another frame
                         continue
                 frame = self._frame_at(buffer, position)
                 if frame is None:

@@ -192,7 +192,7 @@ class WebSocketTransport(HeldTransport):
             self._close_sent = True
             self._end()
             return
-        ok = self._feed(data, TurnTaker())
+        ok = self._feed(data)
         if self._flush_call is not None:
             self._flush_now()  # the replies go out now, not from a hub callback later
         if ok and self.session.state is not SessionState.CLOSED:
@@ -232,9 +232,14 @@ class WebSocketTransport(HeldTransport):
             if not self._feed(data, turns):
                 return
 
-    def _feed(self, data: bytes, turns: TurnTaker) -> bool:
+    def _feed(self, data: bytes, turns: TurnTaker | None = None) -> bool:
         """Parse ``data`` and handle every event it completes, in order; False when the
-        connection is to end (a close frame, or bytes that are not valid frames)."""
+        connection is to end (a close frame, or bytes that are not valid frames).
+
+        Handling several takes turns with the other connections (``turns``, else one of
+        its own). A read that completes one event, the usual case, needs none: this
+        connection's next read comes through the hub's watcher anyway.
+        """
         parser = self._parser
         if parser is None:  # made by the first bytes: an idle connection holds none
             parser = self._parser = FrameParser(self.session.config.max_body_size)
@@ -245,6 +250,10 @@ class WebSocketTransport(HeldTransport):
                                     exc.message, exc.close_code)
             self._close_code = exc.close_code
             return False
+        if len(events) == 1 and turns is None:
+            return self._handle(events[0])
+        if turns is None:
+            turns = TurnTaker()
         for event in events:
             if not self._handle(event):
                 return False
