@@ -111,8 +111,11 @@ class FrameParser:
         """
         if self.closed:
             return []
-        buffer = self._buffer
-        buffer += data
+        buffer: bytes | bytearray = self._buffer
+        if buffer:  # the rest of a frame is waiting: append
+            buffer += data  # the bytearray, grown in place
+        else:  # the usual case: read the frames in place, keep only a rest if any
+            buffer = data
         events: list[Event] = []
         position = 0
         size = len(buffer)
@@ -139,10 +142,19 @@ class FrameParser:
                 if event is not None:
                     events.append(event)
         finally:
-            del buffer[:position]  # once per feed: frames are read in place
+            self._keep_rest(buffer, position)
         return events
 
-    def _frame_at(self, buffer: bytearray, start: int) -> tuple[int, bool, bytes, int] | None:
+    def _keep_rest(self, read: bytes | bytearray, position: int) -> None:
+        """Keep what follows ``position`` in ``read`` (the buffer, or the bytes fed) for
+        the next feed: once per feed, since frames are read in place."""
+        if read is self._buffer:
+            del self._buffer[:position]
+        elif position < len(read):
+            self._buffer += memoryview(read)[position:]
+
+    def _frame_at(self, buffer: bytes | bytearray,
+                  start: int) -> tuple[int, bool, bytes, int] | None:
         """(opcode, fin, unmasked payload, where the next frame starts) of the frame at
         ``start``; None if it is not all there yet."""
         available = len(buffer) - start
