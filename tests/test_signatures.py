@@ -59,6 +59,7 @@ def test_handler_arity_is_cached_per_class_and_forgotten_with_it() -> None:
     """The per-class cache answers for each class separately and lets a class built at
     run time go away (its entry goes with it)."""
     import gc
+    import weakref
 
     from geventsio.core import signatures
 
@@ -73,7 +74,9 @@ def test_handler_arity_is_cached_per_class_and_forgotten_with_it() -> None:
     assert signatures.handler_arity(first, "on_x", first().on_x) == (1, 2, False)
     assert signatures.handler_arity(second, "on_x", second().on_x) == (0, MANY, False)
     assert signatures.handler_arity(first, "on_x", lambda: None) == (1, 2, False)  # cached
-    entries = len(signatures._ARITY_CACHE)
+    refs = [weakref.ref(first), weakref.ref(second)]
+    assert all(ref in signatures._ARITY_CACHE for ref in refs)
     del first, second
     gc.collect()
-    assert len(signatures._ARITY_CACHE) == entries - 2
+    assert all(ref() is None for ref in refs)  # the cache kept neither class alive ...
+    assert all(key() is not None for key in signatures._ARITY_CACHE)  # ... nor its entry
