@@ -8,8 +8,9 @@ they complete, in order, then gives the socket back to the watcher. Over TLS, wh
 may hold decrypted bytes the watcher cannot see, the handler's greenlet reads instead.
 Writing needs no greenlet while the peer keeps up: the session's outbox calls back when
 packets arrive, and a hub callback writes everything queued at that moment with one
-non-blocking ``send``; a writer greenlet owned by this transport exists only while the
-peer's socket buffer is full. When the connection ends the session
+non-blocking ``send`` (the replies to a read are written by the worker that handled it,
+at its end, and that callback is cancelled); a writer greenlet owned by this transport
+exists only while the peer's socket buffer is full. When the connection ends the session
 ends too (a websocket client that reconnects handshakes anew).
 """
 
@@ -91,7 +92,8 @@ class WebSocketTransport(HeldTransport):
 
     Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
     arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
-    out together) writes them with one non-blocking ``send``. Only when the socket buffer
+    out together) writes them with one non-blocking ``send``, unless the worker that
+    handled a read writes them first (:meth:`_flush_now`). Only when the socket buffer
     is full does a writer greenlet take over the rest, blocking on the socket until the
     peer reads, and end once the outbox is empty again.
     """
