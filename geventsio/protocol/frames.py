@@ -112,8 +112,8 @@ class FrameParser:
         if self.closed:
             return []
         buffer: bytes | bytearray = self._buffer
-        if buffer:  # the rest of a frame is waiting: append
-            buffer += data  # the bytearray, grown in place
+        if buffer:  # the rest of a frame is waiting: the bytearray grows in place
+            buffer += data
         else:  # the usual case: read the frames in place, keep only a rest if any
             buffer = data
         events: list[Event] = []
@@ -121,9 +121,8 @@ class FrameParser:
         size = len(buffer)
         try:
             while not self.closed:
-                # What a client sends per packet, read inline: a whole, final, masked text
-                # frame of < 126 bytes outside a fragmented message. The same checks hold
-                # (anything else, or a size over the limit, takes the general path).
+                # Read inline: a whole, final, masked text frame of < 126 bytes outside a
+                # fragmented message (what a client sends per packet); the same checks hold.
                 if size - position >= 6 and buffer[position] == 0x81 and self._opcode is None:
                     length = buffer[position + 1] - 0x80  # < 0: not masked
                     end = position + 6 + length
@@ -131,9 +130,9 @@ class FrameParser:
                         events.append(_text_message(unmask(
                             buffer[position + 6:end], buffer[position + 2:position + 6])))
                         position = end
-                        if position == size:
-                            break  # all read: no need to look for another frame
-                        continue
+                        if position < size:
+                            continue
+                        break  # all read: no need to look for another frame
                 frame = self._frame_at(buffer, position)
                 if frame is None:
                     break
