@@ -6,7 +6,9 @@ Times, in microseconds per call, what one echo costs between the bytes arriving 
 reply being queued (decode, dispatch, handler, encode, queue), what a broadcast costs per
 receiving session, and what one session costs to create and holds in memory. Sockets and
 the network are left out on purpose: these are the parts session.py, namespace.py,
-manager.py, emitter.py and the codec decide. benchmarks/FINDINGS.md quotes them.
+manager.py, emitter.py and the codec decide. One line adds the websocket transport's
+part: an echo through real transports over local socket pairs, client included.
+benchmarks/FINDINGS.md quotes them.
 """
 
 from __future__ import annotations
@@ -110,8 +112,61 @@ def main() -> None:
         s.close(notify=False)
 
     print(f"new session (create + attach + connect '' + close): {per_call(new_session, 2000):.1f} us")
+    websocket_echo(manager)
     greenlet_costs()
     held_memory(manager)
+
+
+def websocket_echo(manager: Manager, width: int = 100, rounds: int = 400) -> None:
+    """Process CPU per echoed message through real websocket transports (read watcher,
+    worker, frame parser, session, flush and send) over ``width`` socket pairs, the
+    client end included (in this process: a constant share, so before/after compare)."""
+    import socket
+    import time
+
+    import gevent.socket
+
+    from geventsio.protocol.frames import Opcode, encode_frame
+    from geventsio.transports.websocket import WebSocketTransport
+
+    frame = encode_frame(Opcode.TEXT, ECHO.encode(), b"mask")
+    already = len(manager.sessions)
+    clients = []
+    for _ in range(width):
+        ours, theirs = socket.socketpair()
+        served = gevent.socket.socket(fileno=ours.detach())
+        session = manager.create_session(HANDSHAKE)
+        session.environ = {"socketio": session}
+        transport = WebSocketTransport(session, None, served)
+        transport.open()
+        transport.watch(served, b"")
+        client = gevent.socket.socket(fileno=theirs.detach())
+        client.recv(65536)  # 1::
+        clients.append(client)
+    reply = len(ECHO) + 2
+
+    def echo_all() -> None:
+        for client in clients:
+            client.send(frame)
+        for client in clients:
+            got = 0
+            while got < reply:
+                got += len(client.recv(65536))
+
+    timings = []
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(rounds // 5):
+            echo_all()
+        timings.append((time.process_time() - started) / (rounds // 5 * width) * 1e6)
+    print(f"websocket echo, {width} socket pairs, client included: {min(timings):.2f} us "
+          f"per message (process CPU, best of 5)")
+    for client in clients:
+        client.close()  # the transports read EOF and end their sessions
+    for _ in range(1000):
+        if len(manager.sessions) <= already:
+            break
+        gevent.sleep(0.01)
 
 
 def greenlet_costs(rounds: int = 2000, width: int = 100) -> None:

@@ -96,3 +96,22 @@ def test_replaced_cuts_the_connection_at_once(pair):
     transport.replaced()
     assert transport._closing and transport.wakes == 0
     assert peer.recv(1) == b""
+
+
+def test_the_connection_is_shut_down_once(pair):
+    """Every way to end (replaced, the grace timer, the release) shuts the connection
+    down, and only the first costs a system call: the peer sees EOF after the first."""
+    ours, peer = pair
+    calls: list[int] = []
+
+    class Counting:
+        def shutdown(self, how: int) -> None:
+            calls.append(how)
+            ours.shutdown(how)
+
+    transport = Probe(Counting())  # type: ignore[arg-type]
+    transport.replaced()
+    assert peer.recv(1) == b""
+    transport._shutdown()
+    transport._release()
+    assert calls == [socket.SHUT_RDWR]

@@ -53,3 +53,30 @@ def with_keyword_only(a, *, key=None):
 def test_ranges(fn, expected):
     assert positional_range(fn) == expected
     assert accepts_arguments(fn) is (expected[1] > 0)
+
+
+def test_handler_arity_is_cached_per_class_and_forgotten_with_it() -> None:
+    """The per-class cache answers for each class separately and lets a class built at
+    run time go away (its entry goes with it)."""
+    import gc
+    import weakref
+
+    from geventsio.core import signatures
+
+    def build() -> type:
+        class Built:
+            def on_x(self, a, b=2):
+                pass
+        return Built
+
+    first, second = build(), build()
+    second.on_x = lambda self, *rest: None  # type: ignore[attr-defined]
+    assert signatures.handler_arity(first, "on_x", first().on_x) == (1, 2, False)
+    assert signatures.handler_arity(second, "on_x", second().on_x) == (0, MANY, False)
+    assert signatures.handler_arity(first, "on_x", lambda: None) == (1, 2, False)  # cached
+    refs = [weakref.ref(first), weakref.ref(second)]
+    assert all(ref in signatures._ARITY_CACHE for ref in refs)
+    del first, second
+    gc.collect()
+    assert all(ref() is None for ref in refs)  # the cache kept neither class alive ...
+    assert all(key() is not None for key in signatures._ARITY_CACHE)  # ... nor its entry

@@ -15,7 +15,7 @@ from geventsio import BaseNamespace
 from geventsio.core.session import Session
 
 from .conftest import describe_greenlets, greenlets_since, greenlets_snapshot, wait_until
-from .rawclient import RawWebSocket, open_websocket
+from .rawclient import RawWebSocket, masked_frame, open_websocket
 
 
 def _echo(ws: RawWebSocket, text: str) -> None:
@@ -187,3 +187,88 @@ def test_the_101_head_and_the_first_frames_go_out_in_one_write(live: Any,
     assert b"\x81\x031::" in first and b'"welcome"' in first, first
     ws.close()
     live.recorder.wait_for("disconnect", sid=sid)
+
+
+def _spy_writes(monkeypatch: Any) -> list[bytes]:
+    """What the websocket transports write through their non-blocking send, in order."""
+    from geventsio.transports import websocket
+
+    writes: list[bytes] = []
+    real = websocket._raw_send_of
+
+    def counting(sock: Any) -> Any:
+        send = real(sock)
+
+        def spy(data: bytes) -> int:
+            writes.append(bytes(data))
+            return send(data)
+        return spy
+
+    monkeypatch.setattr(websocket, "_raw_send_of", counting)
+    return writes
+
+
+def test_the_replies_to_one_read_go_out_in_order_in_one_write(live: Any,
+                                                              monkeypatch: Any) -> None:
+    """A worker writes the replies to what one read completed itself, once it has handled
+    all of it: every reply, in the order of the messages, and no more writes than reads."""
+    from geventsio.transports.websocket import WebSocketTransport
+
+    writes = _spy_writes(monkeypatch)
+    reads: list[int] = []
+    serve = WebSocketTransport._serve_bytes
+
+    def counted(self: Any, data: bytes) -> None:
+        reads.append(len(data))
+        serve(self, data)
+
+    monkeypatch.setattr(WebSocketTransport, "_serve_bytes", counted)
+    sid, ws = open_websocket(live.port)
+    ws.recv_until(lambda packet: '"welcome"' in packet)
+    del writes[:], reads[:]
+    ws.sock.sendall(b"".join(masked_frame(f'5:::{{"name":"echo","args":[{i}]}}')
+                             for i in range(20)))
+    replies = [ws.recv_until(lambda packet: '"echo"' in packet) for _ in range(20)]
+    assert replies == [f'5:::{{"name":"echo","args":[{i}]}}' for i in range(20)]
+    assert writes and len(writes) <= len(reads), (len(writes), reads)
+    ws.close()
+    live.recorder.wait_for("disconnect", sid=sid)
+
+
+def test_what_a_handler_queued_goes_out_while_it_blocks(make_server: Any) -> None:
+    """The worker writes a read's replies when the handlers return; a handler that blocks
+    first does not hold back what it queued before blocking."""
+    release = Event()
+
+    class Blocks(BaseNamespace):
+        def on_first_then_wait(self) -> None:
+            self.emit("first")
+            release.wait(10)
+            self.emit("second")
+
+    live = make_server(namespaces={"": Blocks})
+    _, ws = open_websocket(live.port)
+    ws.send_text('5:::{"name":"first_then_wait","args":[]}')
+    assert '"first"' in ws.recv_until(lambda packet: packet.startswith("5:"))
+    assert not release.is_set()  # it arrived while the handler was still blocked
+    release.set()
+    assert '"second"' in ws.recv_until(lambda packet: packet.startswith("5:"))
+    ws.close()
+    live.wait_sessions(0)
+
+
+def test_a_session_ended_mid_read_writes_what_came_before_then_closes(live: Any) -> None:
+    """Frames read together with a kick: the replies before it, ``0::``, the close frame,
+    and nothing for the messages after it."""
+    sid, ws = open_websocket(live.port)
+    ws.recv_until(lambda packet: '"welcome"' in packet)
+    ws.sock.sendall(masked_frame('5:::{"name":"echo","args":["before"]}')
+                    + masked_frame('5:::{"name":"kick_me","args":[]}')
+                    + masked_frame('5:::{"name":"echo","args":["after"]}'))
+    assert ws.recv_text() == '5:::{"name":"echo","args":["before"]}'
+    assert ws.recv_text() == "0::"
+    assert ws.recv_close_code() == 1000
+    live.recorder.wait_for("disconnect", sid=sid)
+    assert not live.recorder.find("echo", sid=sid, args=["after"])
+    ws.close()
+    live.wait_sessions(0)

@@ -63,7 +63,7 @@ class Outbox:
         """Queue one packet; False (nothing queued) when it would pass a bound: this
         queue's packets or bytes, or the server-wide budget (see :meth:`over_budget`)."""
         items = self._items
-        size = utf8_size(text)
+        size = len(text) if text.isascii() else utf8_size(text)  # ASCII: no call
         if len(items) >= self.limit or self.size + size > self.max_bytes:
             return False
         budget = self.budget

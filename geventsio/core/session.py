@@ -278,7 +278,8 @@ class Session(SocketNames):
                             text, exc)
             self.error("malformed_packet", exc.message, "")
             return
-        self.dispatch(packet)
+        if self.state is not SessionState.CLOSED:  # dispatch(), without its call
+            route(self, packet)
 
     def dispatch(self, packet: Any) -> None:
         """Route one decoded packet to the namespace it names (see core.inbound)."""

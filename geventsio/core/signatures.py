@@ -51,18 +51,23 @@ def accepts_arguments(fn: Callable[..., Any]) -> bool:
     return positional_range(fn)[1] > 0
 
 
-#: class -> {method name -> arity}; weak, so classes built at run time can go away.
-_ARITY_CACHE: "weakref.WeakKeyDictionary[type, dict[str, tuple[int, int, bool]]]" = (
-    weakref.WeakKeyDictionary())
+#: weak reference to a class -> {method name -> arity}: a plain dict whose entries go
+#: with their class (a class built at run time can go away), looked up without a Python
+#: call (a WeakKeyDictionary's get is one, on every event).
+_ARITY_CACHE: dict["weakref.ref[type]", dict[str, tuple[int, int, bool]]] = {}
+
+
+def _forget_class(ref: "weakref.ref[type]") -> None:
+    _ARITY_CACHE.pop(ref, None)
 
 
 def handler_arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, bool]:
     """(least, most) positional arguments ``method`` takes, and whether its one
     parameter is named ``packet`` (gevent-socketio's "give me the packet dict");
     computed once per class."""
-    per_class = _ARITY_CACHE.get(cls)
+    per_class = _ARITY_CACHE.get(weakref.ref(cls))  # equal to the key while cls lives
     if per_class is None:
-        per_class = _ARITY_CACHE[cls] = {}
+        per_class = _ARITY_CACHE[weakref.ref(cls, _forget_class)] = {}
     found = per_class.get(name)
     if found is None:
         found = per_class[name] = _handler_range(method)

@@ -27,6 +27,7 @@ from .jsoncodec import (  # the JSON functions are this module's interface too
     ECHO_LIMIT,
     JSON_BACKEND,
     JSON_BACKENDS,
+    _dumps,
     _loads,
     json_dumps,
     json_loads,
@@ -150,9 +151,9 @@ def encode_event(name: str, args: Any = (), endpoint: str = "", id: int | None =
     if (type(name) is str and name and (type(args) is tuple or type(args) is list)
             and id is None and data_ack is False
             and type(endpoint) is str and (not endpoint or _plain_endpoint(endpoint))):
-        if args:
-            return f"5::{endpoint}:{json_dumps({'name': name, 'args': args})}"
-        return f"5::{endpoint}:{json_dumps({'name': name})}"
+        if args:  # _dumps: json_dumps without its call
+            return f"5::{endpoint}:{_dumps({'name': name, 'args': args})}"
+        return f"5::{endpoint}:{_dumps({'name': name})}"
     return encode_packet(EventPacket(name, args, endpoint, id, data_ack))
 
 
@@ -170,9 +171,12 @@ def _counter(digits: str, what: str) -> int:
     return int(digits)
 
 
+_NO_ID: tuple[int | None, bool] = (None, False)  # the id fields of a packet without one
+
+
 def _id_field(field: str) -> tuple[int | None, bool]:
     if not field:
-        return None, False
+        return _NO_ID
     if field.endswith("+"):
         return _counter(field[:-1], "a packet id"), True
     return _counter(field, "a packet id"), False
@@ -249,8 +253,10 @@ def _decode_event(
             'expected event data {"name": <non-empty string>[, "args": [...]]},'
             f" got {snippet(data or '')}"
         )
+    if not endpoint.isascii():  # what _checked() does, without its call on this path
+        check_endpoint(endpoint)
     return _new_event(  # type: ignore[no-any-return]
-        event["name"], tuple(event.get("args", ())), _checked(endpoint), packet_id, data_ack)
+        event["name"], tuple(event.get("args", ())), endpoint, packet_id, data_ack)
 
 
 _ACK_DATA = re.compile(r"([0-9]+)(?:\+(.*))?", re.DOTALL)
@@ -316,6 +322,6 @@ def decode_packet(text: str) -> Packet:
         raise ProtocolError(f"expected 'type:[id]:[endpoint][:data]', got {snippet(text)}")
     if id_text and kind not in _TYPES_WITH_ID:
         raise ProtocolError(f"packet type {kind} takes no id, got {snippet(text)}")
-    packet_id, data_ack = _id_field(id_text)
+    packet_id, data_ack = _id_field(id_text) if id_text else _NO_ID
     endpoint, sep, data = rest.partition(":")
     return read_data(endpoint, data if sep else None, packet_id, data_ack)

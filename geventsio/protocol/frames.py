@@ -111,16 +111,18 @@ class FrameParser:
         """
         if self.closed:
             return []
-        buffer = self._buffer
-        buffer += data
+        buffer: bytes | bytearray = self._buffer
+        if buffer:  # the rest of a frame is waiting: the bytearray grows in place
+            buffer += data
+        else:  # the usual case: read the frames in place, keep only a rest if any
+            buffer = data
         events: list[Event] = []
         position = 0
         size = len(buffer)
         try:
             while not self.closed:
-                # What a client sends per packet, read inline: a whole, final, masked text
-                # frame of < 126 bytes outside a fragmented message. The same checks hold
-                # (anything else, or a size over the limit, takes the general path).
+                # Read inline: a whole, final, masked text frame of < 126 bytes outside a
+                # fragmented message (what a client sends per packet); the same checks hold.
                 if size - position >= 6 and buffer[position] == 0x81 and self._opcode is None:
                     length = buffer[position + 1] - 0x80  # < 0: not masked
                     end = position + 6 + length
@@ -128,7 +130,9 @@ class FrameParser:
                         events.append(_text_message(unmask(
                             buffer[position + 6:end], buffer[position + 2:position + 6])))
                         position = end
-                        continue
+                        if position < size:
+                            continue
+                        break  # all read: no need to look for another frame
                 frame = self._frame_at(buffer, position)
                 if frame is None:
                     break
@@ -137,10 +141,19 @@ class FrameParser:
                 if event is not None:
                     events.append(event)
         finally:
-            del buffer[:position]  # once per feed: frames are read in place
+            self._keep_rest(buffer, position)
         return events
 
-    def _frame_at(self, buffer: bytearray, start: int) -> tuple[int, bool, bytes, int] | None:
+    def _keep_rest(self, read: bytes | bytearray, position: int) -> None:
+        """Keep what follows ``position`` in ``read`` (the buffer, or the bytes fed) for
+        the next feed: once per feed, since frames are read in place."""
+        if read is self._buffer:
+            del self._buffer[:position]
+        elif position < len(read):
+            self._buffer += memoryview(read)[position:]
+
+    def _frame_at(self, buffer: bytes | bytearray,
+                  start: int) -> tuple[int, bool, bytes, int] | None:
         """(opcode, fin, unmasked payload, where the next frame starts) of the frame at
         ``start``; None if it is not all there yet."""
         available = len(buffer) - start

@@ -48,7 +48,7 @@ class HeldTransport:
     name: ClassVar[str]
     streaming: ClassVar[bool] = True
 
-    __slots__ = ("session", "sock", "_closing", "_grace_timer", "_writer")
+    __slots__ = ("session", "sock", "_closing", "_grace_timer", "_writer", "_shut")
 
     def __init__(self, session: "Session", sock: socket.socket) -> None:
         self.session = session
@@ -56,6 +56,7 @@ class HeldTransport:
         self._closing = False  # no more writes: the connection or the session is ending
         self._grace_timer: HubTimer | None = None
         self._writer: gevent.Greenlet | None = None
+        self._shut = False  # the connection was shut down (once is enough)
 
     # -- what the session calls --------------------------------------------------------
     def replaced(self) -> None:
@@ -95,7 +96,11 @@ class HeldTransport:
             self._grace_timer = HubTimer.started(FLUSH_GRACE, self._shutdown)
 
     def _shutdown(self) -> None:
-        """Shut both directions of the connection; a peer that already left is no error."""
+        """Shut both directions of the connection (once: a second shutdown would cost a
+        failing system call); a peer that already left is no error."""
+        if self._shut:
+            return
+        self._shut = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -8,8 +8,9 @@ they complete, in order, then gives the socket back to the watcher. Over TLS, wh
 may hold decrypted bytes the watcher cannot see, the handler's greenlet reads instead.
 Writing needs no greenlet while the peer keeps up: the session's outbox calls back when
 packets arrive, and a hub callback writes everything queued at that moment with one
-non-blocking ``send``; a writer greenlet owned by this transport exists only while the
-peer's socket buffer is full. When the connection ends the session
+non-blocking ``send`` (the replies to a read are written by the worker that handled it,
+at its end, and that callback is cancelled); a writer greenlet owned by this transport
+exists only while the peer's socket buffer is full. When the connection ends the session
 ends too (a websocket client that reconnects handshakes anew).
 """
 
@@ -91,7 +92,8 @@ class WebSocketTransport(HeldTransport):
 
     Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
     arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
-    out together) writes them with one non-blocking ``send``. Only when the socket buffer
+    out together) writes them with one non-blocking ``send``, unless the worker that
+    handled a read writes them first (:meth:`_flush_now`). Only when the socket buffer
     is full does a writer greenlet take over the rest, blocking on the socket until the
     peer reads, and end once the outbox is empty again.
     """
@@ -99,7 +101,7 @@ class WebSocketTransport(HeldTransport):
     name: ClassVar[str] = "websocket"
 
     __slots__ = ("read", "_raw_send", "_close_sent", "_close_code", "_pong",
-                 "_flush_scheduled", "_parser", "_recv", "_watcher", "_workers", "_head")
+                 "_flush_call", "_parser", "_recv", "_watcher", "_workers", "_head")
 
     def __init__(self, session: "Session", read: Callable[[int], bytes] | None,
                  sock: socket.socket) -> None:
@@ -113,7 +115,7 @@ class WebSocketTransport(HeldTransport):
         self._close_sent = False
         self._close_code = 1000  # what our close frame will say
         self._pong: bytes | None = None  # the pong to write next (only the latest ping's)
-        self._flush_scheduled = False
+        self._flush_call: Any = None  # the hub callback that will flush, while one is due
         self._head = b""  # the 101 head, written with the first frames
         self._parser: FrameParser | None = None  # made by the first bytes read
         # Set by watch(): the OS-level recv, the read watcher, the workers.
@@ -192,8 +194,10 @@ class WebSocketTransport(HeldTransport):
             self._close_sent = True
             self._end()
             return
-        if self._feed(data, TurnTaker()) and \
-                self.session.state is not SessionState.CLOSED:
+        ok = self._feed(data)
+        if self._flush_call is not None:
+            self._flush_now()  # the replies go out now, not from a hub callback later
+        if ok and self.session.state is not SessionState.CLOSED:
             self._watcher.start(self._on_readable)
         else:
             self._end()
@@ -205,7 +209,7 @@ class WebSocketTransport(HeldTransport):
         self._closing = True
         session.detach(self, final=True)
         if self._writer is None:
-            self._flush()  # now, before the shutdown below: e.g. the 0:: of a kick
+            self._flush_now()  # before the shutdown below: e.g. the 0:: of a kick
         session.outbox.listen(None)
         self._release()
         if self._watcher is not None:  # watched: the connection is ours to close
@@ -230,9 +234,14 @@ class WebSocketTransport(HeldTransport):
             if not self._feed(data, turns):
                 return
 
-    def _feed(self, data: bytes, turns: TurnTaker) -> bool:
+    def _feed(self, data: bytes, turns: TurnTaker | None = None) -> bool:
         """Parse ``data`` and handle every event it completes, in order; False when the
-        connection is to end (a close frame, or bytes that are not valid frames)."""
+        connection is to end (a close frame, or bytes that are not valid frames).
+
+        Handling several takes turns with the other connections (``turns``, else one of
+        its own). A read that completes one event, the usual case, needs none: this
+        connection's next read comes through the hub's watcher anyway.
+        """
         parser = self._parser
         if parser is None:  # made by the first bytes: an idle connection holds none
             parser = self._parser = FrameParser(self.session.config.max_body_size)
@@ -243,6 +252,10 @@ class WebSocketTransport(HeldTransport):
                                     exc.message, exc.close_code)
             self._close_code = exc.close_code
             return False
+        if len(events) == 1 and turns is None:
+            return self._handle(events[0])
+        if turns is None:
+            turns = TurnTaker()
         for event in events:
             if not self._handle(event):
                 return False
@@ -270,14 +283,27 @@ class WebSocketTransport(HeldTransport):
     # -- writing -------------------------------------------------------------------------
     def _on_packets(self) -> None:
         """The outbox got packets (or a wake-up): flush at the end of this loop iteration."""
-        if self._flush_scheduled or self._writer is not None:
+        if self._flush_call is not None or self._writer is not None:
             return  # already coming, or the writer greenlet drains the outbox itself
-        self._flush_scheduled = True
-        gevent.get_hub().loop.run_callback(self._flush)
+        self._flush_call = gevent.get_hub().loop.run_callback(self._flush)
+
+    def _flush_now(self) -> None:
+        """Flush here and now instead of in the hub callback due (which is cancelled).
+
+        A worker does this once it has handled what one read completed, so the replies
+        to a read go out with one ``send`` before the next connection's turn, without a
+        hub callback per reply. Should a handler block, the hub gets control meanwhile
+        and its callback writes what was queued until then, as before.
+        """
+        call = self._flush_call
+        if call is not None:
+            call.stop()
+        self._flush()
 
     def _flush(self) -> None:
-        """Hub callback: write what is queued without blocking; hand any rest to a greenlet."""
-        self._flush_scheduled = False
+        """Write what is queued without blocking (a hub callback, or :meth:`_flush_now`);
+        hand any rest to a writer greenlet."""
+        self._flush_call = None
         if self._writer is not None or self._close_sent:
             return
         data = self._pending_bytes()

@@ -66,6 +66,21 @@ def test_every_split_of_the_input_gives_the_same_events():
         assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == expected, cut
 
 
+def test_every_three_way_split_gives_the_same_events():
+    """A feed reads frames in place from the bytes given when nothing waits, and keeps
+    only their rest: whatever the cuts, a rest kept, completed, or none, the events are
+    the same."""
+    data = client(Opcode.TEXT, b"first") + client(Opcode.TEXT, b"second") + client(
+        Opcode.PING, b"p") + client(Opcode.TEXT, b"third")
+    expected = [Message("first"), Message("second"), Ping(b"p"), Message("third")]
+    for one in range(len(data) + 1):
+        for two in range(one, len(data) + 1):
+            parser = FrameParser(1000)
+            events = parser.feed(data[:one]) + parser.feed(data[one:two])
+            assert events + parser.feed(data[two:]) == expected, (one, two)
+            assert not parser._buffer, (one, two)
+
+
 def test_nothing_after_a_close_frame_is_parsed():
     parser = FrameParser(1000)
     assert parser.feed(client(Opcode.CLOSE, b"") + b"\xff\xff garbage") == [Close(1005, "")]
