@@ -272,3 +272,32 @@ def test_a_session_ended_mid_read_writes_what_came_before_then_closes(live: Any)
     assert not live.recorder.find("echo", sid=sid, args=["after"])
     ws.close()
     live.wait_sessions(0)
+
+
+def test_closing_a_watched_websocket_from_the_server_reports_no_error(make_server: Any,
+                                                                      recorder: Any,
+                                                                      monkeypatch: Any) -> None:
+    """A server-side end (a session closed elsewhere, the server stopping) shuts a socket
+    whose read watcher is waiting: gevent must not take the transport for a greenlet to
+    throw into (it logged an AttributeError per websocket)."""
+    import gevent
+
+    errors: list[Any] = []
+    hub = gevent.get_hub()
+    original = hub.handle_error
+    monkeypatch.setattr(hub, "handle_error",
+                        lambda context, *exc: errors.append(exc) or original(context, *exc))
+    live = make_server()
+    sid, first = open_websocket(live.port)
+    live.server.manager.get(sid).close("server disconnect", notify=True)
+    assert first.recv_close_code() is not None
+    recorder.wait_for("disconnect", sid=sid)
+    other, second = open_websocket(live.port)
+    live.server.stop(timeout=2)
+    recorder.wait_for("disconnect", sid=other)
+    assert second.recv_close_code() is not None
+    first.close()
+    second.close()
+    wait_until(lambda: not live.server.manager.sessions)
+    gevent.sleep(0)  # a callback the shutdowns scheduled has run by now
+    assert errors == []

@@ -70,6 +70,13 @@ class _LastFrame:
 _last = _LastFrame()
 
 
+def _readable(transport: "WebSocketTransport") -> None:
+    """The read watcher's callback: a plain function, not a bound method. gevent treats
+    the owner of a watcher's bound-method callback as a greenlet waiting on the socket,
+    and a ``shutdown`` of the socket would try to throw into the transport."""
+    transport._on_readable()
+
+
 def _frame(text: str) -> bytes:
     last = _last
     if text is last.text:
@@ -166,7 +173,7 @@ class WebSocketTransport(HeldTransport):
         if leftover:
             self._workers.submit(lambda: self._serve_bytes(leftover))
         else:
-            self._watcher.start(self._on_readable)
+            self._watcher.start(_readable, self)
 
     def _on_readable(self) -> None:
         """Hub: the client sent something (or left); a worker takes it from here."""
@@ -178,7 +185,7 @@ class WebSocketTransport(HeldTransport):
         try:
             data = self._recv(READ_SIZE)
         except BlockingIOError:  # woken with nothing to read after all
-            self._watcher.start(self._on_readable)
+            self._watcher.start(_readable, self)
             return
         except OSError as exc:
             log.debug("session %s: websocket ended: %r", self.session.sid, exc)
@@ -198,7 +205,7 @@ class WebSocketTransport(HeldTransport):
         if self._flush_call is not None:
             self._flush_now()  # the replies go out now, not from a hub callback later
         if ok and self.session.state is not SessionState.CLOSED:
-            self._watcher.start(self._on_readable)
+            self._watcher.start(_readable, self)
         else:
             self._end()
 
