@@ -165,20 +165,7 @@ def test_the_101_head_and_the_first_frames_go_out_in_one_write(live: Any,
                                                               monkeypatch: Any) -> None:
     """A new websocket session costs one send for the 101 head, ``1::`` and whatever the
     connect handlers queued, not one for the head and another for the frames."""
-    from geventsio.transports import websocket
-
-    writes: list[bytes] = []
-    real = websocket._raw_send_of
-
-    def counting(sock: Any) -> Any:
-        send = real(sock)
-
-        def spy(data: bytes) -> int:
-            writes.append(bytes(data))
-            return send(data)
-        return spy
-
-    monkeypatch.setattr(websocket, "_raw_send_of", counting)
+    writes = _spy_writes(monkeypatch)
     sid, ws = open_websocket(live.port)  # reads the 101 and then 1::
     ws.recv_until(lambda packet: '"welcome"' in packet)  # queued by recv_connect
     assert writes, "the transport wrote nothing through its send"
