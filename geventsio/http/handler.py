@@ -5,7 +5,7 @@ files, CORS preflights; origins checked first); everything else goes to the wrap
 application through gevent's own ``run_application``. Waiting for each request, the Flash
 policy request and the short way for requests that arrived whole are in
 :mod:`geventsio.http.connection`.
-How responses are written (whole, in one ``sendall``) is in :mod:`geventsio.http.responses`,
+How responses are written (whole, in one write) is in :mod:`geventsio.http.responses`,
 the handshake data in :mod:`geventsio.http.handshake`, and how a session is bound to the
 application in :mod:`geventsio.http.binding`.
 """

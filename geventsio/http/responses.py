@@ -1,6 +1,6 @@
 """The HTTP side of Socket.IO requests, written by hand where gevent's handler would not do.
 
-Every Socket.IO response is written whole, head and body in one ``sendall`` (gevent's
+Every Socket.IO response is written whole, head and body in one write (gevent's
 handler writes them separately, and on a kept-alive connection the second write waits for
 the client's delayed ACK: ~40 ms per poll). Request bodies are read with a size limit, and
 the websocket upgrade is answered here; request headers are read, and refused when unsafe,
@@ -300,7 +300,7 @@ class HTTPAnswers(WSGIHandler):
     def _respond(self, status: HTTPStatus, body: bytes, *, content_type: str | None = TEXT,
                  headers: "list[tuple[str, str]] | tuple[tuple[str, str], ...] | None" = None,
                  ) -> None:
-        """Write a whole response (head and body) with one sendall (no body for HEAD or
+        """Write a whole response (head and body) with one write (no body for HEAD or
         ``304``, whose Content-Length is left out). ``headers`` given as a tuple (or
         none) are the same every time: such a head is formatted once (``head_start``)."""
         fixed = () if not headers else headers if isinstance(headers, tuple) else None
