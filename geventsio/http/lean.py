@@ -19,6 +19,8 @@ It consumes nothing itself: the caller consumes :attr:`BufferedRequest.size` byt
 
 from __future__ import annotations
 
+from gevent.pywsgi import MAX_REQUEST_LINE
+
 from .headers import RequestHeaders
 
 __all__ = ["BufferedRequest", "buffered_request", "LEAN_METHODS"]
@@ -26,8 +28,6 @@ __all__ = ["BufferedRequest", "buffered_request", "LEAN_METHODS"]
 #: Methods read the short way (HEAD and the others have rules of their own in gevent).
 LEAN_METHODS = frozenset(("GET", "POST", "OPTIONS"))
 _VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
-#: gevent answers 414 from this length of request line on (its ``MAX_REQUEST_LINE``).
-MAX_REQUEST_LINE = 8192
 
 
 class BufferedRequest:
@@ -67,7 +67,7 @@ def buffered_request(buffered: bytes, prefix: str, max_header_bytes: int,
     this way, lends its headers when this request's header block is the same bytes (a
     polling client sends the same block with every poll)."""
     line_end = buffered.find(b"\r\n")
-    if line_end < 0 or line_end + 2 >= MAX_REQUEST_LINE:
+    if line_end < 0 or line_end + 2 >= MAX_REQUEST_LINE:  # gevent answers 414 from there
         return None
     end = buffered.find(b"\r\n\r\n", line_end)  # == line_end when there are no headers
     if end < 0 or end - line_end + 2 > max_header_bytes:
