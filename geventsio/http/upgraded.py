@@ -138,7 +138,9 @@ def take_over(handler: Any) -> UpgradedReader:
         leftover = b""
     else:
         leftover = buffered_bytes(handler.rfile, handler.socket)
-    handler.rfile = NO_BODY
+    rfile, handler.rfile = handler.rfile, NO_BODY
+    if rfile is not NO_BODY:
+        rfile.close()  # now: it holds a count on the socket (see own_socket)
     wsgi_input = getattr(handler, "wsgi_input", None)
     if wsgi_input is not None:
         wsgi_input.rfile = NO_BODY
@@ -152,15 +154,15 @@ def take_over(handler: Any) -> UpgradedReader:
 def own_socket(handler: Any) -> gevent.socket.socket | None:
     """Take a plain gevent socket's connection from ``handler`` (None for others: TLS).
 
-    The connection gets a socket object of its own, and the handler and its server are
-    left with a detached one (closing it closes nothing), so the handler's greenlet can
-    end while the connection goes on, watched by the hub (see
-    :meth:`geventsio.transports.websocket.WebSocketTransport.watch`).
+    The handler is left with no socket (pywsgi then reads, shuts and closes nothing more
+    on it), so the handler's greenlet can end while the connection goes on, watched by
+    the hub: :meth:`geventsio.transports.websocket.WebSocketTransport.watch` takes a hold
+    on the socket object that the server's ``close()`` at the end of that greenlet
+    respects. :func:`take_over` has closed the request's reader, whose own hold would
+    otherwise keep the connection open until the reader is collected.
     """
     sock = handler.socket
     if type(sock) is not gevent.socket.socket:
         return None
-    family, kind, proto = sock.family, sock.type, sock.proto
-    owned = gevent.socket.socket(family, kind, proto, fileno=sock.detach())
-    handler.socket = None  # pywsgi: nothing more to read, shut or close on this connection
-    return owned
+    handler.socket = None
+    return sock

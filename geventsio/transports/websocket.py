@@ -77,6 +77,19 @@ def _readable(transport: "WebSocketTransport") -> None:
     transport._on_readable()
 
 
+def _hold(sock: GeventSocket) -> None:
+    """Take a hold on a socket object that others may ``close()`` too (the server that
+    accepted it does when its handler's greenlet ends): counted the way ``makefile()``
+    counts its readers, so their ``close()`` only marks it closed while we hold it."""
+    sock._io_refs += 1
+
+
+def _let_go(sock: GeventSocket) -> None:
+    """Let go of a :func:`_hold`: the connection closes now if the socket was closed
+    meanwhile, else at that ``close()``."""
+    sock._decref_socketios()
+
+
 def _frame(text: str) -> bytes:
     last = _last
     if text is last.text:
@@ -158,13 +171,14 @@ class WebSocketTransport(HeldTransport):
     def watch(self, sock: GeventSocket, leftover: bytes) -> None:
         """Serve the opened session from the hub from now on, and return at once.
 
-        ``sock`` is the connection, now owned by this transport (it closes it at the
-        end); ``leftover`` what the client sent right behind its upgrade request. While
+        ``sock`` is the connection, now owned by this transport (which holds it and
+        lets go at the end: :func:`_hold`); ``leftover`` what the client sent right behind its upgrade request. While
         the client is silent nothing but a read watcher waits; when bytes arrive a
         worker greenlet of the manager's :class:`~geventsio.core.workers.Workers` reads
         them, handles every message they complete, and gives the connection back to the
         watcher (or ends the transport).
         """
+        _hold(sock)
         self.sock = sock
         self._raw_send = _raw_send_of(sock)
         self._recv = sock._sock.recv  # the OS socket, non-blocking under gevent
@@ -220,7 +234,7 @@ class WebSocketTransport(HeldTransport):
         session.outbox.listen(None)
         self._release()
         if self._watcher is not None:  # watched: the connection is ours to close
-            self.sock.close()
+            _let_go(self.sock)
 
     def _read_loop(self) -> None:
         """Read, parse every frame a read completes, handle them in order; return when
