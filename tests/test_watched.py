@@ -3,6 +3,7 @@ worker (geventsio/transports/websocket.py ``watch``, geventsio/core/workers.py).
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import subprocess
@@ -288,3 +289,35 @@ def test_closing_a_watched_websocket_from_the_server_reports_no_error(make_serve
     wait_until(lambda: not live.server.manager.sessions)
     gevent.sleep(0)  # a callback the shutdowns scheduled has run by now
     assert errors == []
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_every_way_a_watched_websocket_ends_closes_its_connection(live: Any) -> None:
+    """The transport holds the handler's own socket object (the server's close() at the
+    end of the handler's greenlet only marks it closed) and closes it when it ends,
+    without a shutdown first when that close is the last: whichever way the websocket
+    ends, the client sees the end of the connection and the server keeps no descriptor."""
+    before = _open_fds()
+    ends = {"dropped": open_websocket(live.port), "half-closed": open_websocket(live.port),
+            "close frame": open_websocket(live.port), "kicked": open_websocket(live.port)}
+    live.wait_sessions(4)
+    assert _open_fds() >= before + 4
+    ends["dropped"][1].close()
+    ends["half-closed"][1].sock.shutdown(socket.SHUT_WR)
+    ends["close frame"][1].sock.sendall(
+        b"\x88\x82abcd" + bytes(b ^ m for b, m in zip(b"\x03\xe8", b"ab")))
+    ends["kicked"][1].send_text('5:::{"name":"kick_me","args":[]}')
+    for how, (sid, ws) in ends.items():
+        live.recorder.wait_for("disconnect", sid=sid)
+        if how == "dropped":
+            continue
+        ws.sock.settimeout(10)
+        while ws.sock.recv(4096):  # what the server wrote last (0::, a close frame)
+            pass
+        ws.close()  # recv gave b"": the server closed its side
+    live.wait_sessions(0)
+    wait_until(lambda: _open_fds() <= before, timeout=15,
+               describe=lambda: f"{_open_fds()} descriptors open, {before} before")
