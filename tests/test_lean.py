@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from geventsio.http.connection import RequestLoop
 from geventsio.http.handler import SocketIOHandler
+from geventsio.http.handshake import environ_headers
 from geventsio.http.lean import buffered_request
 from geventsio.http.request import socketio_environ
 
@@ -125,7 +126,7 @@ def _read_gevents_way(handler, data):
 
 
 _names = st.sampled_from(["Host", "Origin", "origin", "Referer", "Content-Type", "Connection",
-                          "X-Custom", "Cookie", "cookie", "Accept-Encoding"])
+                          "X-Custom", "Cookie", "cookie", "Accept-Encoding", "X_Under"])
 _values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF,
                                 blacklist_characters="\x7f"), max_size=30)
 _connection = st.sampled_from([None, "keep-alive", "close", "Keep-Alive", "CLOSE", "upgrade"])
@@ -168,6 +169,7 @@ def test_a_request_read_whole_is_read_as_gevent_reads_it(handler, method, path, 
     for lowered in ("origin", "referer", "cookie", "x-custom", "host", "connection"):
         key = "HTTP_" + lowered.replace("-", "_").upper()
         assert request.headers.joined(lowered) == environ.get(key), lowered
+    assert request.headers.environ_headers() == environ_headers(environ)
     assert handler.path_info() == environ["PATH_INFO"]
     assert handler.query_string() == environ["QUERY_STRING"]
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import gevent
 import pytest
 
 from geventsio import BaseNamespace, ConfigurationError, SocketIOServer, socketio_manage
+from geventsio.http.handler import SocketIOHandler
 
 from .apps import make_namespaces
 from .conftest import wait_until
 from .nodeclient import NodeSocket
-from .rawclient import handshake, request
+from .rawclient import handshake, read_response, request
 from .test_bad_input import PollingClient
 
 
@@ -371,3 +373,36 @@ def test_ack_timeout_defaults_to_the_server_option(make_server):
     namespace.emit("q", callback=lambda *a: None, on_timeout=errors.append)
     wait_until(lambda: errors)
     assert errors[0].timeout == 0.2 and errors[0].event == "q" and errors[0].ack_id == 1
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_handshake_data_is_the_same_whichever_way_the_request_was_read(make_server,
+                                                                       monkeypatch, tls):
+    """A handshake read the short way builds its data from the headers without an
+    environ; read gevent's way, from the environ: the namespace sees the same."""
+    seen: list[dict[str, Any]] = []
+
+    class Main(BaseNamespace):
+        def recv_connect(self) -> None:
+            seen.append(dict(self.handshake))
+
+    live = make_server(namespaces={"": Main})
+    if tls:  # what the environ would say of the scheme, without building it
+        monkeypatch.setitem(live.server.environ, "wsgi.url_scheme", "https")
+    head = ("GET /socket.io/1/?t=1&a=%20b HTTP/1.1\r\nHost: x\r\nX-Twice: one\r\n"
+            "X-Twice: two\r\nCookie: a=1\r\ncookie: b=2\r\nX_Under: dropped\r\n"
+            "Content-Type: text/plain\r\nUser-Agent: test\r\n\r\n").encode("latin-1")
+    for short in (True, False):
+        monkeypatch.setattr(SocketIOHandler, "short_way", lambda self, short=short: short)
+        with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+            sock.sendall(head)
+            sid = read_response(sock, bytearray()).text.split(":")[0]
+        request(live.port, "GET", f"/socket.io/1/xhr-polling/{sid}")
+        wait_until(lambda: len(seen) == (1 if short else 2))
+    short_data, gevents_data = ({k: v for k, v in data.items()
+                                 if k not in ("time", "issued", "address")} for data in seen)
+    assert short_data == gevents_data
+    assert short_data["headers"] == {"host": "x", "x-twice": "one,two", "cookie": "a=1; b=2",
+                                     "user-agent": "test"}
+    assert short_data["url"] == "/socket.io/1/?t=1&a=%20b"
+    assert short_data["secure"] is tls

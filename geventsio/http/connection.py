@@ -31,6 +31,7 @@ import gevent
 
 from .deadlines import peek_within
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
+from .handshake import environ_headers
 from .lean import BufferedRequest, buffered_request
 from .request import socketio_environ
 from .responses import HTTPAnswers
@@ -96,6 +97,21 @@ class RequestLoop(HTTPAnswers):
         if environ is not None:
             return str(environ.get("QUERY_STRING", ""))
         return self.path.partition("?")[2]
+
+    def http_headers(self) -> dict[str, str]:
+        """The environ's ``HTTP_*`` entries by lower-case header name (``user-agent``)."""
+        environ = self._environ
+        if environ is not None:
+            return environ_headers(environ)
+        return self.headers.environ_headers()
+
+    def secure(self) -> bool:
+        """Whether the environ's ``wsgi.url_scheme`` is ``https`` (the server's, unless
+        the environ was built and says otherwise)."""
+        environ = self._environ
+        if environ is None:
+            environ = self.server.environ  # what the environ would be built from
+        return bool(environ.get("wsgi.url_scheme") == "https")
 
     def short_way(self) -> bool:
         """Whether requests may be read the short way (subclasses that build their own

@@ -164,9 +164,14 @@ class SocketIOHandler(RequestLoop):
     def _handshake(self) -> None:
         self._require_method("GET", "POST")
         config = self.server.config
-        query = parse_query(self.query_string())
+        query_text = self.query_string()
+        query = parse_query(query_text)
         jsonp = parse_jsonp_index(query["jsonp"]) if "jsonp" in query else None
-        handshake = handshake_data(self.environ, self.client_address, query)
+        url = self.path_info()
+        if query_text:
+            url += "?" + query_text
+        handshake = handshake_data(self.http_headers(), self.client_address, query, url,
+                                   self.secure())
         authorization = config.authorization
         if authorization is not None and not authorized(authorization, handshake):
             log.info("handshake from %s refused by authorization", self.client_address)

@@ -14,24 +14,19 @@ from typing import Any
 
 from .responses import http_date
 
-__all__ = ["handshake_data", "authorized"]
+__all__ = ["handshake_data", "environ_headers", "authorized"]
 
 #: The handler's logger: refused handshakes are the handler's to report.
 log = logging.getLogger("geventsio.handler")
 
 
-def handshake_data(environ: dict[str, Any], client_address: Any,
-                   query: dict[str, str]) -> dict[str, Any]:
-    """The handshake data of the request ``environ`` from ``client_address``: headers
-    (lower-case names), address, time, query, url, xdomain and secure."""
-    names = _HEADER_NAMES
-    headers = {names.get(key) or _header_name(key): value
-               for key, value in environ.items() if key[:5] == "HTTP_"}
+def handshake_data(headers: dict[str, str], client_address: Any, query: dict[str, str],
+                   url: str, secure: bool) -> dict[str, Any]:
+    """The handshake data of a request from ``client_address``: its headers (lower-case
+    names, as :func:`environ_headers`), address, time, query, url (path and query
+    string), xdomain and secure."""
     address = client_address
     host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, 0)
-    url = environ.get("PATH_INFO", "")
-    if environ.get("QUERY_STRING"):
-        url += "?" + environ["QUERY_STRING"]
     return {
         "headers": headers,
         "address": {"address": host, "port": port},
@@ -40,8 +35,15 @@ def handshake_data(environ: dict[str, Any], client_address: Any,
         "query": query,
         "url": url,
         "xdomain": "origin" in headers,
-        "secure": environ.get("wsgi.url_scheme") == "https",
+        "secure": secure,
     }
+
+
+def environ_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request headers of ``environ`` (its ``HTTP_*`` keys) by lower-case name."""
+    names = _HEADER_NAMES
+    return {names.get(key) or _header_name(key): value
+            for key, value in environ.items() if key[:5] == "HTTP_"}
 
 
 #: ``HTTP_USER_AGENT`` -> ``user-agent``: clients send the same few headers every time.

@@ -173,11 +173,11 @@ class WebSocketTransport(HeldTransport):
         """Serve the opened session from the hub from now on, and return at once.
 
         ``sock`` is the connection, now owned by this transport (which holds it and
-        lets go at the end: :func:`_hold`); ``leftover`` what the client sent right behind its upgrade request. While
-        the client is silent nothing but a read watcher waits; when bytes arrive a
-        worker greenlet of the manager's :class:`~geventsio.core.workers.Workers` reads
-        them, handles every message they complete, and gives the connection back to the
-        watcher (or ends the transport).
+        lets go at the end: :func:`_hold`); ``leftover`` what the client sent right
+        behind its upgrade request. While the client is silent nothing but a read
+        watcher waits; when bytes arrive a worker greenlet of the manager's
+        :class:`~geventsio.core.workers.Workers` reads them, handles every message they
+        complete, and gives the connection back to the watcher (or ends the transport).
         """
         _hold(sock)
         self.sock = sock
