@@ -8,6 +8,7 @@ call :func:`socketio_manage` for Socket.IO requests and name the namespaces ther
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import fields
 from typing import Any, Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from .exceptions import ConfigurationError
 from .http.flashpolicy import PolicyServer, policy_document
 from .http.handler import SocketIOHandler
 from .http.static import ClientFiles
+from .http.upgraded import no_delay
 from .namespace import BaseNamespace
 from .socketsview import SocketsView
 
@@ -123,6 +125,19 @@ class SocketIOServer(WSGIServer):
         #: The file opened for ``log_file=`` (closed when the server stops).
         self.log_file = open_log(legacy.log_file, legacy.gevent)
         super().__init__(listener, application or _not_found, **legacy.gevent)
+
+    #: Whether the connections this server accepts come with Nagle's algorithm off,
+    #: inherited from the listener (:meth:`init_socket`): a websocket then needs no
+    #: ``setsockopt`` of its own.
+    accepts_no_delay = False
+
+    def init_socket(self) -> None:
+        """gevent's listener set-up, then ``TCP_NODELAY`` on a TCP listener on Linux,
+        whose accepted connections inherit it: answers and websocket writes are whole
+        batches already, and none of them should wait for the peer's delayed ACK."""
+        super().init_socket()
+        if sys.platform.startswith("linux"):
+            self.accepts_no_delay = no_delay(self.socket)
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, usable outside any handler."""

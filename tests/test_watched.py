@@ -10,9 +10,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from gevent.event import Event
+from gevent.pywsgi import WSGIServer
 
-from geventsio import BaseNamespace
+from geventsio import BaseNamespace, SocketIOServer
 from geventsio.core.session import Session
 
 from .conftest import describe_greenlets, greenlets_since, greenlets_snapshot, wait_until
@@ -321,3 +323,21 @@ def test_every_way_a_watched_websocket_ends_closes_its_connection(live: Any) -> 
     live.wait_sessions(0)
     wait_until(lambda: _open_fds() <= before, timeout=15,
                describe=lambda: f"{_open_fds()} descriptors open, {before} before")
+
+
+@pytest.mark.parametrize("from_listener", [True, False])
+def test_websockets_have_nagle_off(make_server: Any, monkeypatch: Any,
+                                   from_listener: bool) -> None:
+    """A websocket's writes must not wait for the client's delayed ACK: its connection
+    has TCP_NODELAY from the listener (our server sets it there on Linux), or the
+    handler sets it (a listener without it: gunicorn's, another system)."""
+    if not from_listener:
+        monkeypatch.setattr(SocketIOServer, "init_socket",
+                            lambda self: WSGIServer.init_socket(self))
+    live = make_server()
+    assert live.server.accepts_no_delay is from_listener
+    sid, ws = open_websocket(live.port)
+    held = live.manager.sessions[sid].transport.sock
+    assert held.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    _echo(ws, "no delay")
+    ws.close()

@@ -39,7 +39,7 @@ from .relay import serve_elsewhere
 from .request import socketio_environ, target_of
 from .responses import Answered, http_date, safe_text
 from .static import ClientFiles, etag_matches
-from .upgraded import own_socket
+from .upgraded import no_delay, own_socket
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -299,6 +299,8 @@ class SocketIOHandler(RequestLoop):
         if session is not None and session.state is SessionState.HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
             bind_session(session, self.environ, self.application, self.path, copy=False)
+            if not getattr(self.server, "accepts_no_delay", False):
+                no_delay(self.socket)  # else the connection has it from the listener
             transport = cls(session, reader.read, self.socket)
             try:
                 transport.open(head)

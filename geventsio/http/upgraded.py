@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import io
+import socket
 import ssl
 from typing import Any, Callable
 
@@ -23,7 +24,8 @@ import gevent.socket
 
 from ..exceptions import ProtocolError
 
-__all__ = ["UpgradedReader", "accept_key", "reader_of", "take_over", "own_socket", "NO_BODY"]
+__all__ = ["UpgradedReader", "accept_key", "reader_of", "take_over", "own_socket", "no_delay",
+           "NO_BODY"]
 
 #: RFC 6455's GUID, hashed with the client's key into ``Sec-WebSocket-Accept``.
 _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -166,3 +168,15 @@ def own_socket(handler: Any) -> gevent.socket.socket | None:
         return None
     handler.socket = None
     return sock
+
+
+def no_delay(sock: Any) -> bool:
+    """Turn Nagle's algorithm off for ``sock`` (True when done; False for a socket that
+    is not TCP). Every write of ours is a whole batch already, and after the ``101``
+    head a websocket's ``1::`` would otherwise wait for the client's delayed ACK (~40 ms).
+    """
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        return False
+    return True

@@ -156,7 +156,6 @@ class WebSocketTransport(HeldTransport):
         InvalidStateError for an ended session (nothing to undo, nothing written)."""
         session = self.session
         self._head = head
-        _no_delay(self.sock)
         session.attach(self)
         session.outbox.listen(self._on_packets)
         self._on_packets()  # "1::" was queued before anyone listened
@@ -411,11 +410,3 @@ def _raw_send_of(sock: Any) -> Any:
         return None
     return getattr(raw, "send", None)
 
-
-def _no_delay(sock: Any) -> None:
-    """Turn Nagle off: every write is a whole batch already, and after the 101 head the
-    ``1::`` frame would otherwise wait for the client's delayed ACK (~40 ms)."""
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError):
-        pass
