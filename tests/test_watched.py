@@ -330,7 +330,7 @@ def test_websockets_have_nagle_off(make_server: Any, monkeypatch: Any,
                                    from_listener: bool) -> None:
     """A websocket's writes must not wait for the client's delayed ACK: its connection
     has TCP_NODELAY from the listener (our server sets it there on Linux), or the
-    handler sets it (a listener without it: gunicorn's, another system)."""
+    handler sets it (a listener without it: another system than Linux)."""
     if not from_listener:
         monkeypatch.setattr(SocketIOServer, "init_socket",
                             lambda self: WSGIServer.init_socket(self))
