@@ -125,3 +125,18 @@ def test_only_transport_paths_are_kept_and_the_cache_stays_bounded(monkeypatch):
         derived.target_of(f"/socket.io/1/xhr-polling/s{i}", "socket.io")
         assert len(derived._TARGETS) <= derived._TARGETS_KEPT
     assert ("/socket.io/1/xhr-polling/s0", "socket.io") not in derived._TARGETS
+
+
+def test_header_keys_beyond_the_remembered_ones(monkeypatch):
+    """Environ keys of header names are remembered for 256 names; later names (a client
+    inventing them) are still keyed right, and nothing more is kept."""
+    monkeypatch.setattr(derived, "_KEYS", {})
+    lines = [f"X-Pad-{n}: {n}" for n in range(300)]
+    lines += ["Content-Type: text/plain", "X_Under: no", "x-pad-7: again", "Cookie: a=1",
+              "cookie: b=2"]
+    for _ in range(2):
+        env: dict[str, str] = {}
+        derived._add_headers(env, lines)
+        assert env == {**{f"HTTP_X_PAD_{n}": str(n) for n in range(300)},
+                       "HTTP_X_PAD_7": "7,again", "HTTP_COOKIE": "a=1; b=2"}
+        assert len(derived._KEYS) <= 256

@@ -78,19 +78,38 @@ def socketio_environ(handler: Any, body: bytes | None = None) -> dict[str, Any]:
 
 def _add_headers(env: dict[str, Any], lines: list[str]) -> None:
     """``HTTP_<NAME>`` keys for header lines (folds are already joined)."""
+    keys = _KEYS
     for line in lines:
         name, _, value = line.partition(":")
-        if "_" in name:
-            continue  # gevent drops names with "_" (they could pose as "-" ones)
-        key = name.replace("-", "_").upper()
-        if key in _NOT_HTTP:
+        key = keys.get(name, _UNKNOWN)
+        if key is _UNKNOWN:
+            key = _key_of(name)
+        if key is None:
             continue
-        key = "HTTP_" + key
         value = value.strip()
         if key in env:
             env[key] += ("; " if "COOKIE" in key else ",") + value
         else:
             env[key] = value
+
+
+#: Header name -> its environ key (None: not an ``HTTP_*`` key); clients send the same
+#: few names every time. At most 256 kept: the names come from clients.
+_KEYS: dict[str, str | None] = {}
+_UNKNOWN = ""
+
+
+def _key_of(name: str) -> str | None:
+    """The environ key of header ``name``: None for names with ``_`` (gevent drops them:
+    they could pose as ``-`` ones) and for Content-Type/Length (``CONTENT_*`` keys)."""
+    key: str | None = None
+    if "_" not in name:
+        upper = name.replace("-", "_").upper()
+        if upper not in _NOT_HTTP:
+            key = "HTTP_" + upper
+    if len(_KEYS) < 256:
+        _KEYS[name] = key
+    return key
 
 
 #: Parsed transport paths (``/socket.io/1/xhr-polling/<sid>``). Emptied when full, so
