@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 import time
+from contextvars import Context
 from dataclasses import fields
+from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 from gevent.pywsgi import WSGIServer
@@ -124,7 +126,10 @@ class SocketIOServer(WSGIServer):
         self.policy_server: PolicyServer | None = None
         #: The file opened for ``log_file=`` (closed when the server stops).
         self.log_file = open_log(legacy.log_file, legacy.gevent)
-        super().__init__(listener, application or _not_found, **legacy.gevent)
+        gevent_options = dict(legacy.gevent)
+        if "spawn" not in gevent_options:  # a pool (gunicorn's) or 'default' is kept
+            gevent_options["spawn"] = self._serve_connection
+        super().__init__(listener, application or _not_found, **gevent_options)
 
     #: Whether the connections this server accepts come with Nagle's algorithm off,
     #: inherited from the listener (:meth:`init_socket`): a websocket then needs no
@@ -138,6 +143,15 @@ class SocketIOServer(WSGIServer):
         super().init_socket()
         if sys.platform.startswith("linux"):
             self.accepts_no_delay = no_delay(self.socket)
+
+    def _serve_connection(self, serve: Callable[..., Any], *args: Any) -> None:
+        """gevent's ``spawn`` for each accepted connection: a greenlet of the manager's
+        :class:`~geventsio.core.workers.Workers` serves it, in context variables of its
+        own (empty, as a new greenlet's). A new greenlet per connection costs ~12-16 us
+        on Python 3.11 (each gets a 16 KB frame stack mapped and unmapped), a parked
+        worker ~1 us; a websocket hands its connection to the hub after its upgrade, so
+        the worker is free again at once (benchmarks/FINDINGS.md, issue 14)."""
+        self.manager.workers.submit(partial(Context().run, serve, *args))
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, usable outside any handler."""

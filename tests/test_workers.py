@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from typing import Any
 
 import gevent
 import pytest
 from gevent.event import Event
+from gevent.pool import Pool
 
+from geventsio import SocketIOServer
 from geventsio.core.workers import Workers
 
 from .conftest import greenlets_since, greenlets_snapshot, wait_until
+from .rawclient import handshake, request
 
 
 def test_jobs_run_in_order_in_one_reused_worker() -> None:
@@ -112,3 +117,42 @@ def test_a_worker_killed_while_parked_is_not_lent_again() -> None:
     wait_until(lambda: done == [1, 2], timeout=5)
     workers.close()
 
+
+
+# -- connections: the server's workers serve them ------------------------------------------
+_SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="fresh")
+
+
+def _context_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Answers what the context variable held, then sets it (as an app's request-scoped
+    state would be set)."""
+    before = _SEEN.get()
+    _SEEN.set(environ["PATH_INFO"])
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [before.encode()]
+
+
+def test_connections_are_served_by_reused_workers_in_fresh_contexts(make_server) -> None:
+    """A parked worker serves the next connection (no greenlet per connection), and each
+    connection starts with empty context variables, as a new greenlet would: what the
+    application set while serving one connection is not seen by the next."""
+    live = make_server(app=_context_app)
+    workers = live.manager.workers
+    answers = []
+    for i in range(20):  # one request per connection, one connection after the other
+        answers.append(request(live.port, "GET", f"/app/{i}").text)
+        sid = handshake(live.port)  # and Socket.IO requests, on connections of their own
+        assert sid in live.manager.sessions
+    assert answers == ["fresh"] * 20
+    assert workers.started < 20  # parked workers were lent again
+    assert _SEEN.get() == "fresh"  # the test's own context is untouched
+
+
+def test_a_pool_or_default_spawn_given_to_the_server_is_kept() -> None:
+    pool = Pool(10)
+    pooled = SocketIOServer(("127.0.0.1", 0), None, spawn=pool, log=None)
+    assert pooled.pool is pool
+    default = SocketIOServer(("127.0.0.1", 0), None, spawn="default", log=None)
+    assert default.pool is None and default._spawn != default._serve_connection
+    ours = SocketIOServer(("127.0.0.1", 0), None, log=None)
+    assert ours._spawn == ours._serve_connection
