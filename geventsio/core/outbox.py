@@ -73,8 +73,12 @@ class Outbox:
             budget.used += size
         items.append(text)
         self.size += size
-        if len(items) == 1:
-            self._notify()
+        if len(items) == 1:  # _notify(), without its call: once per write at most
+            if self._ready is not None:
+                self._ready.set()
+            listener = self._listener
+            if listener is not None:
+                listener()
         return True
 
     def take_all(self) -> list[str]:

@@ -31,7 +31,7 @@ from ..protocol import (
 )
 from .acks import NO_ACK
 from .fairness import TurnTaker
-from .inbound import join, route
+from .inbound import ROUTES, join, route
 from .loglimit import LogLimiter
 from .outbox import Outbox
 from .sessioncompat import ErrorHandler, SocketNames
@@ -278,8 +278,10 @@ class Session(SocketNames):
                             text, exc)
             self.error("malformed_packet", exc.message, "")
             return
-        if self.state is not SessionState.CLOSED:  # dispatch(), without its call
-            route(self, packet)
+        if self.state is not SessionState.CLOSED:  # dispatch() and route(), without calls
+            handler = ROUTES.get(type(packet))
+            if handler is not None:
+                handler(self, packet)
 
     def dispatch(self, packet: Any) -> None:
         """Route one decoded packet to the namespace it names (see core.inbound)."""

@@ -117,8 +117,7 @@ class FrameParser:
         else:  # the usual case: read the frames in place, keep only a rest if any
             buffer = data
         events: list[Event] = []
-        position = 0
-        size = len(buffer)
+        position, size = 0, len(buffer)
         try:
             while not self.closed:
                 # Read inline: a whole, final, masked text frame of < 126 bytes outside a
@@ -141,7 +140,8 @@ class FrameParser:
                 if event is not None:
                     events.append(event)
         finally:
-            self._keep_rest(buffer, position)
+            if position < size or buffer is self._buffer:  # else nothing is left to keep
+                self._keep_rest(buffer, position)
         return events
 
     def _keep_rest(self, read: bytes | bytearray, position: int) -> None:
@@ -272,14 +272,15 @@ def unmask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
 def text_frame_header(length: int) -> bytes:
     """The header of an unmasked, final server text frame carrying ``length`` bytes."""
     if length < 126:
-        return _SMALL_TEXT_HEADERS[length]
+        return SMALL_TEXT_HEADERS[length]
     if length < 0x10000:
         return b"\x81\x7e" + length.to_bytes(2, "big")
     return b"\x81\x7f" + length.to_bytes(8, "big")
 
 
-#: Headers of the text frames that fit a 7-bit length: most packets, built once.
-_SMALL_TEXT_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
+#: Headers of the text frames that fit a 7-bit length (index: the length): most
+#: packets, built once.
+SMALL_TEXT_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
 
 
 def encode_frame(opcode: Opcode, payload: bytes, mask: bytes | None = None) -> bytes:

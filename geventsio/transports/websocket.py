@@ -28,6 +28,7 @@ from gevent.ssl import SSLSocket as GeventSSLSocket
 from ..core.fairness import TurnTaker
 from ..core.session import SessionState
 from ..protocol.frames import (
+    SMALL_TEXT_HEADERS,
     Close,
     FrameError,
     FrameParser,
@@ -71,10 +72,12 @@ _last = _LastFrame()
 
 
 def _readable(transport: "WebSocketTransport") -> None:
-    """The read watcher's callback: a plain function, not a bound method. gevent treats
-    the owner of a watcher's bound-method callback as a greenlet waiting on the socket,
-    and a ``shutdown`` of the socket would try to throw into the transport."""
-    transport._on_readable()
+    """Hub: the client sent something (or left); a worker takes it from here. The read
+    watcher's callback is a plain function, not a bound method: gevent treats the owner
+    of a watcher's bound-method callback as a greenlet waiting on the socket, and a
+    ``shutdown`` of the socket would try to throw into the transport."""
+    transport._watcher.stop()
+    transport._workers.submit(transport._serve_ready)
 
 
 def _frame(text: str) -> bytes:
@@ -82,7 +85,8 @@ def _frame(text: str) -> bytes:
     if text is last.text:
         return last.frame
     data = text.encode("utf-8")
-    frame = text_frame_header(len(data)) + data
+    size = len(data)  # text_frame_header(), without its call for a 7-bit length
+    frame = (SMALL_TEXT_HEADERS[size] if size < 126 else text_frame_header(size)) + data
     last.text, last.frame = text, frame
     return frame
 
@@ -175,11 +179,6 @@ class WebSocketTransport(HeldTransport):
         else:
             self._watcher.start(_readable, self)
 
-    def _on_readable(self) -> None:
-        """Hub: the client sent something (or left); a worker takes it from here."""
-        self._watcher.stop()
-        self._workers.submit(self._serve_ready)
-
     def _serve_ready(self) -> None:
         """Worker: read once, handle what it completes, then wait again or end."""
         try:
@@ -260,7 +259,11 @@ class WebSocketTransport(HeldTransport):
             self._close_code = exc.close_code
             return False
         if len(events) == 1 and turns is None:
-            return self._handle(events[0])
+            event = events[0]
+            if type(event) is Message and type(event.data) is str:  # _handle's usual case
+                self.session.receive(event.data)
+                return True
+            return self._handle(event)
         if turns is None:
             turns = TurnTaker()
         for event in events:
