@@ -305,6 +305,8 @@ def decode_packet(text: str) -> Packet:
     what was expected and what arrived, for an unknown type, missing ``:`` separators, a bad
     id (or an id on a type that takes none), or data that does not fit the type.
     """
+    if text.startswith("5:::"):  # an event without id on the default endpoint: the usual
+        return _decode_event("", text[4:], None, False)
     kind, _, rest = text.partition(":")
     read_data = _DECODERS.get(kind)
     if read_data is None:

@@ -126,8 +126,8 @@ class FrameParser:
                     length = buffer[position + 1] - 0x80  # < 0: not masked
                     end = position + 6 + length
                     if 0 <= length < 126 and end <= size and length <= self.max_message:
-                        events.append(_text_message(unmask(
-                            buffer[position + 6:end], buffer[position + 2:position + 6])))
+                        events.append(_text_message(
+                            buffer[position + 6:end], buffer[position + 2:position + 6]))
                         position = end
                         if position < size:
                             continue
@@ -235,8 +235,14 @@ _set_message_data: Any = vars(Message)["data"].__set__  # the slot's descriptor
 _new = object.__new__
 
 
-def _text_message(data: bytes) -> Message:
-    """The Message of a text message's bytes; FrameError if they are not UTF-8."""
+def _text_message(data: bytes | bytearray, mask: bytes | bytearray | None = None) -> Message:
+    """The Message of a text message's bytes, unmasked with ``mask`` if given (what
+    :func:`unmask` does, without its call); FrameError if they are not UTF-8."""
+    if mask is not None:
+        length = len(data)
+        key = (mask * (length // 4 + 1))[:length]
+        data = (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(
+            length, "little")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -101,13 +101,10 @@ def encode_text_frames(texts: list[str]) -> bytes:
 class WebSocketTransport(HeldTransport):
     """Carries one session over one websocket until either side ends.
 
-    Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
-    arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
-    out together) writes them with one non-blocking ``send``, unless the worker that
-    handled a read writes them first (:meth:`_flush_now`). Only when the socket buffer
-    is full does a writer greenlet take over the rest, blocking on the socket until the
-    peer reads, and end once the outbox is empty again.
-    """
+    Writing costs no greenlet while the peer keeps up: what is queued goes out with one
+    non-blocking ``send``, from a hub callback (once per loop iteration) or from the worker
+    that handled a read (:meth:`_flush_now`). Only while the socket buffer is full does a
+    writer greenlet take over, blocking until the peer reads."""
 
     name: ClassVar[str] = "websocket"
 
@@ -201,8 +198,10 @@ class WebSocketTransport(HeldTransport):
             self._end()
             return
         ok = self._feed(data)
-        if self._flush_call is not None:
-            self._flush_now()  # the replies go out now, not from a hub callback later
+        call = self._flush_call
+        if call is not None:  # the replies go out now, not from a hub callback later:
+            call.stop()  # _flush_now(), without its call
+            self._flush()
         if ok and self.session.state is not SessionState.CLOSED:
             self._watcher.start(_readable, self)
         else:
@@ -300,11 +299,10 @@ class WebSocketTransport(HeldTransport):
     def _flush_now(self) -> None:
         """Flush here and now instead of in the hub callback due (which is cancelled).
 
-        A worker does this once it has handled what one read completed, so the replies
-        to a read go out with one ``send`` before the next connection's turn, without a
-        hub callback per reply. Should a handler block, the hub gets control meanwhile
-        and its callback writes what was queued until then, as before.
-        """
+        A worker does this (inline) once it has handled what one read completed, so the
+        replies to a read go out with one ``send`` before the next connection's turn.
+        Should a handler block, the hub gets control meanwhile and its callback writes
+        what was queued until then."""
         call = self._flush_call
         if call is not None:
             call.stop()
@@ -346,8 +344,8 @@ class WebSocketTransport(HeldTransport):
     def _pending_bytes(self) -> bytes:
         """The pending pong, frames for everything queued, and the close frame once the
         session has ended: every write of this connection is made of whole frames."""
-        texts = self.session.outbox.take_all()
-        data = encode_text_frames(texts) if texts else b""
+        texts = self.session.outbox.take_all()  # one: _frame() without encode_text_frames()
+        data = _frame(texts[0]) if len(texts) == 1 else encode_text_frames(texts)
         pong, self._pong = self._pong, None
         if pong is not None:
             data = pong + data
