@@ -26,7 +26,7 @@ from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
 
 from ..core.fairness import TurnTaker
-from ..core.session import SessionState
+from ..core.session import CLOSED, SessionState
 from ..protocol.frames import (
     SMALL_TEXT_HEADERS,
     Close,
@@ -202,7 +202,7 @@ class WebSocketTransport(HeldTransport):
         if call is not None:  # the replies go out now, not from a hub callback later:
             call.stop()  # _flush_now(), without its call
             self._flush()
-        if ok and self.session.state is not SessionState.CLOSED:
+        if ok and self.session.state is not CLOSED:
             self._watcher.start(_readable, self)
         else:
             self._end()
@@ -351,7 +351,7 @@ class WebSocketTransport(HeldTransport):
             data = pong + data
         if self._head:
             data, self._head = self._head + data, b""
-        if self.session.state is SessionState.CLOSED and not self._close_sent:
+        if self.session.state is CLOSED and not self._close_sent:
             self._close_sent = True
             data += close_frame(self._close_code)
         return data
