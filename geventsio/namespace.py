@@ -20,10 +20,10 @@ from gevent.pool import Group
 
 from .core.acks import NO_ACK, AckRegistry
 from .core.loglimit import first_traceback
-from .core.signatures import MANY, handler_arity
+from .core.signatures import ARITY_CACHE, MANY, handler_arity
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
-from .namespacecompat import NamespaceNames
+from .namespacecompat import NamespaceNames, as_dict
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -50,6 +50,8 @@ _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ]{0,127}\Z")
 #: Valid event name -> handler method name, so the checks run once per name.
 _METHOD_NAMES: dict[str, str] = {}
 _METHOD_NAMES_LIMIT = 1024
+#: The ACL check of a class that does not override it (_call then makes it inline).
+_PLAIN_ACL = NamespaceNames.is_method_allowed
 
 
 class BaseNamespace(NamespaceNames):
@@ -208,8 +210,12 @@ class BaseNamespace(NamespaceNames):
         is called with an :class:`AckTimeout` in a greenlet of this namespace.
         """
         socket = self.socket
-        packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
-        args = socket.legacy_args(args)
+        if callback is None and on_timeout is None:  # no ack: _register_ack's answer
+            packet_id = None
+        else:
+            packet_id, _ = self._register_ack(callback, timeout, on_timeout, event)
+        if socket.json_dumps is not None:  # legacy_args() only does something then
+            args = socket.legacy_args(args)
         socket.put(encode_event(event, args, self.ns_name, packet_id, packet_id is not None))
 
     def send(self, message: Any, json: bool = False,
@@ -266,24 +272,14 @@ class BaseNamespace(NamespaceNames):
         if self._overrides_dispatch:
             return self._legacy_dispatch(packet)
         if type(packet) is EventPacket:
-            method_name = self._event_method(packet.name)
+            name = packet.name
+            method_name = _METHOD_NAMES.get(name) or self._event_method(name)
             if method_name is None:
                 return NO_ACK
-            return self._call(method_name, packet.args, packet.name, packet)
+            return self._call(method_name, packet.args, name, packet)
         if type(packet) is JsonPacket:
             return self._call("recv_json", (packet.data,), "json", packet)
         return self._call("recv_message", (packet.data,), "message", packet)
-
-    def _legacy_dispatch(self, packet: Any) -> Any:
-        """gevent-socketio's path, for classes overriding process_packet/process_event."""
-        from .protocol.dicts import to_dict
-
-        try:
-            return self.process_packet(to_dict(packet))
-        except Exception:
-            log.exception("%r: process_packet raised", self)
-            self.error("handler_error", "the server failed to handle a packet")
-            return NO_ACK
 
     def _event_method(self, name: str) -> str | None:
         method_name = _METHOD_NAMES.get(name)
@@ -302,7 +298,13 @@ class BaseNamespace(NamespaceNames):
 
     def _call(self, method_name: str, args: tuple[Any, ...], what: str,
               packet: Any = None) -> Any:
-        if not self.is_method_allowed(method_name):
+        cls = type(self)
+        if cls.is_method_allowed is _PLAIN_ACL:  # is_method_allowed without its call
+            allowed = self.allowed_methods
+            denied = allowed is not None and method_name not in allowed
+        else:  # an override decides
+            denied = not self.is_method_allowed(method_name)
+        if denied:
             self.error("method_access_denied",
                        f'You do not have access to method "{method_name}"')
             return NO_ACK
@@ -310,16 +312,19 @@ class BaseNamespace(NamespaceNames):
         if method is None or not callable(method):
             self.error("no_such_method", f'The method "{method_name}" was not found')
             return NO_ACK
-        low, high, wants_packet = handler_arity(type(self), method_name, method)
+        arities = cls.__dict__.get(ARITY_CACHE)  # handler_arity's cache, without its call
+        found = None if arities is None else arities.get(method_name)
+        low, high, wants_packet = found or handler_arity(cls, method_name, method)
         if wants_packet and packet is not None:  # gevent-socketio: def on_x(self, packet)
-            args = (packet if isinstance(packet, dict) else _as_dict(packet),)
+            args = (packet if isinstance(packet, dict) else as_dict(packet),)
         elif not low <= len(args) <= high:
             self.error("invalid_arguments",
                        f'"{what}" got {len(args)} argument(s); the handler takes {low}'
                        + ("" if high == low else " or more" if high >= MANY else f" to {high}"))
             return NO_ACK
+        decorator = self.exception_handler_decorator  # _decorated(), without its call
         try:
-            return self._decorated(method)(*args)
+            return (method if decorator is None else decorator(method))(*args)
         except LimitExceeded as exc:
             self.error("limit_exceeded", str(exc))
             return NO_ACK
@@ -390,8 +395,3 @@ class BaseNamespace(NamespaceNames):
             if greenlet is not current:
                 greenlet.kill(block=False)
 
-
-def _as_dict(packet: Any) -> dict[str, Any]:
-    from .protocol.dicts import to_dict
-
-    return to_dict(packet)

@@ -29,7 +29,7 @@ from .core.acks import NO_ACK
 if TYPE_CHECKING:
     from gevent.pool import Group
 
-__all__ = ["NamespaceNames"]
+__all__ = ["NamespaceNames", "as_dict"]
 
 log = logging.getLogger("geventsio.namespace")
 
@@ -164,6 +164,17 @@ class NamespaceNames:
             return None
         return packet
 
+    def _legacy_dispatch(self, packet: Any) -> Any:
+        """gevent-socketio's path, for classes overriding process_packet/process_event."""
+        from .protocol.dicts import to_dict
+
+        try:
+            return self.process_packet(to_dict(packet))
+        except Exception:
+            log.exception("%r: process_packet raised", self)
+            self.error("handler_error", "the server failed to handle a packet")
+            return NO_ACK
+
     def _decorated(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         decorator = self.exception_handler_decorator
         return fn if decorator is None else decorator(fn)
@@ -182,3 +193,10 @@ class NamespaceNames:
     def error(self, error_name: str, error_message: str, msg_id: int | None = None,
               quiet: bool = False) -> None:
         raise NotImplementedError
+
+
+def as_dict(packet: Any) -> dict[str, Any]:
+    """A packet object as gevent-socketio's dict (for ``def on_x(self, packet)``)."""
+    from .protocol.dicts import to_dict
+
+    return to_dict(packet)

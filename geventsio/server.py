@@ -126,10 +126,8 @@ class SocketIOServer(WSGIServer):
         self.policy_server: PolicyServer | None = None
         #: The file opened for ``log_file=`` (closed when the server stops).
         self.log_file = open_log(legacy.log_file, legacy.gevent)
-        gevent_options = dict(legacy.gevent)
-        if "spawn" not in gevent_options:  # a pool (gunicorn's) or 'default' is kept
-            gevent_options["spawn"] = self._serve_connection
-        super().__init__(listener, application or _not_found, **gevent_options)
+        super().__init__(listener, application or _not_found,  # a spawn given is kept
+                         **{"spawn": self._serve_connection, **legacy.gevent})
 
     #: Whether the connections this server accepts come with Nagle's algorithm off,
     #: inherited from the listener (:meth:`init_socket`): a websocket then needs no

@@ -21,7 +21,8 @@ def test_header_matches_gevent_websocket(length):
         Header.encode_header(True, WebSocket.OPCODE_TEXT, b"", length, 0))
 
 
-@pytest.mark.parametrize("texts", [["2::"], ["é" * 70, "😀"], ["", "a" * 200, "b" * 70000]])
+@pytest.mark.parametrize("texts", [["2::"], ["é" * 70, "😀"], ["", "a" * 200, "b" * 70000],
+                                   ["a" * 125], ["b" * 126], ["c" * 124, "d" * 125, "e" * 126]])
 def test_frames_match_gevent_websocket(texts):
     assert encode_text_frames(texts) == _reference(texts)
 

@@ -406,3 +406,45 @@ def test_handshake_data_is_the_same_whichever_way_the_request_was_read(make_serv
                                      "user-agent": "test"}
     assert short_data["url"] == "/socket.io/1/?t=1&a=%20b"
     assert short_data["secure"] is tls
+
+
+def test_dispatch_asks_each_class_its_own_acl_and_handler_arity(make_server):
+    """Dispatch checks the ACL and the handler's arity without calls on the common path:
+    an ``is_method_allowed`` override still decides (also one set on the class after
+    events were handled), a subclass's handler is checked against its own arity, not
+    its base's, and a handler an instance sets on itself is the one called."""
+    class Base(BaseNamespace):
+        def on_echo(self, value: Any) -> None:
+            self.emit("echo", value)
+
+    class Sub(Base):
+        def on_echo(self, first: Any, second: Any) -> None:
+            self.emit("echo", first, second)
+
+    class Own(Base):
+        def initialize(self) -> None:
+            self.on_echo = lambda value: self.emit("own", value)
+
+    live = make_server(namespaces={"": Base, "/sub": Sub, "/own": Own})
+    client = PollingClient(live.port)
+    for endpoint in ("/sub", "/own"):
+        client.post(f"1::{endpoint}".encode())
+        assert client.poll() == [f"1::{endpoint}"]
+    client.post(b'5:::{"name":"echo","args":[1]}')
+    assert client.poll() == ['5:::{"name":"echo","args":[1]}']
+    client.post(b'5::/sub:{"name":"echo","args":[1]}')
+    (refused,) = client.poll()
+    assert refused.startswith('5::/sub:{"name":"error","args":["invalid_arguments",')
+    client.post(b'5::/sub:{"name":"echo","args":[1,2]}')
+    assert client.poll() == ['5::/sub:{"name":"echo","args":[1,2]}']
+    client.post(b'5::/own:{"name":"echo","args":[3]}')
+    assert client.poll() == ['5::/own:{"name":"own","args":[3]}']
+
+    Base.is_method_allowed = lambda self, name: name != "on_echo"  # type: ignore[method-assign]
+    try:
+        client.post(b'5:::{"name":"echo","args":[1]}')
+        (denied,) = client.poll()
+        assert denied.startswith('5:::{"name":"error","args":["method_access_denied",')
+    finally:
+        del Base.is_method_allowed
+    client.assert_alive()

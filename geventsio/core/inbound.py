@@ -33,14 +33,14 @@ from .hosting import HostedNamespace
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["route", "join"]
+__all__ = ["route", "join", "ROUTES"]
 
 log = logging.getLogger("geventsio.session")
 
 
 def route(session: Session, packet: Any) -> None:
     """Do what one decoded packet of ``session``'s client asks."""
-    handler = _ROUTES.get(type(packet))
+    handler = ROUTES.get(type(packet))
     if handler is not None:
         handler(session, packet)
 
@@ -158,7 +158,9 @@ def _ignore(session: Session, packet: Any) -> None:
     pass
 
 
-_ROUTES: dict[type, Callable[[Session, Any], None]] = {
+#: Packet type -> what handles it (``route`` reads it; so does Session.receive, which
+#: spares itself the call of ``route`` on every packet).
+ROUTES: dict[type, Callable[[Session, Any], None]] = {
     DisconnectPacket: _on_disconnect,
     ConnectPacket: _on_connect,
     HeartbeatPacket: _ignore,

@@ -73,8 +73,12 @@ class Outbox:
             budget.used += size
         items.append(text)
         self.size += size
-        if len(items) == 1:
-            self._notify()
+        if len(items) == 1:  # wake a waiting poll, tell a listening websocket (inline)
+            if self._ready is not None:
+                self._ready.set()
+            listener = self._listener
+            if listener is not None:
+                listener()
         return True
 
     def take_all(self) -> list[str]:
@@ -129,9 +133,3 @@ class Outbox:
             if self._items:
                 ready.set()
         return ready
-
-    def _notify(self) -> None:
-        if self._ready is not None:
-            self._ready.set()
-        if self._listener is not None:
-            self._listener()

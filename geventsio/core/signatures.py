@@ -8,10 +8,9 @@ to call it with the ack's arguments). Both read :func:`positional_range`.
 from __future__ import annotations
 
 import inspect
-import weakref
 from typing import Any, Callable
 
-__all__ = ["MANY", "positional_range", "accepts_arguments", "handler_arity"]
+__all__ = ["MANY", "ARITY_CACHE", "positional_range", "accepts_arguments", "handler_arity"]
 
 #: "Any number of arguments" (a ``*args`` parameter).
 MANY = 1 << 30
@@ -51,23 +50,24 @@ def accepts_arguments(fn: Callable[..., Any]) -> bool:
     return positional_range(fn)[1] > 0
 
 
-#: weak reference to a class -> {method name -> arity}: a plain dict whose entries go
-#: with their class (a class built at run time can go away), looked up without a Python
-#: call (a WeakKeyDictionary's get is one, on every event).
-_ARITY_CACHE: dict["weakref.ref[type]", dict[str, tuple[int, int, bool]]] = {}
-
-
-def _forget_class(ref: "weakref.ref[type]") -> None:
-    _ARITY_CACHE.pop(ref, None)
+#: The class attribute holding a class's own {method name -> arity} cache. It lives in
+#: the class's ``__dict__`` (read with ``cls.__dict__.get(ARITY_CACHE)``, so a subclass
+#: never sees its base's answers) and goes with the class (one built at run time can go
+#: away): looked up with no Python call, which a namespace does on every event.
+ARITY_CACHE = "_geventsio_arities"
 
 
 def handler_arity(cls: type, name: str, method: Callable[..., Any]) -> tuple[int, int, bool]:
     """(least, most) positional arguments ``method`` takes, and whether its one
     parameter is named ``packet`` (gevent-socketio's "give me the packet dict");
     computed once per class."""
-    per_class = _ARITY_CACHE.get(weakref.ref(cls))  # equal to the key while cls lives
+    per_class = cls.__dict__.get(ARITY_CACHE)
     if per_class is None:
-        per_class = _ARITY_CACHE[weakref.ref(cls, _forget_class)] = {}
+        per_class = {}
+        try:
+            setattr(cls, ARITY_CACHE, per_class)
+        except (TypeError, AttributeError):  # a class that takes no attributes: no cache
+            return _handler_range(method)
     found = per_class.get(name)
     if found is None:
         found = per_class[name] = _handler_range(method)

@@ -235,20 +235,12 @@ def _decode_json(
     return _new_json(value, _checked(endpoint), packet_id, data_ack)  # type: ignore[no-any-return]
 
 
-def _is_event(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("name"), str)
-        and value["name"] != ""
-        and isinstance(value.get("args", []), list)
-    )
-
-
 def _decode_event(
     endpoint: str, data: str | None, packet_id: int | None, data_ack: bool
 ) -> Packet:
     event = _loads(data) if data is not None else _json_part(data, "event data")
-    if not _is_event(event):
+    if not (isinstance(event, dict) and isinstance(event.get("name"), str)
+            and event["name"] != "" and isinstance(event.get("args", []), list)):
         raise ProtocolError(
             'expected event data {"name": <non-empty string>[, "args": [...]]},'
             f" got {snippet(data or '')}"
@@ -313,6 +305,8 @@ def decode_packet(text: str) -> Packet:
     what was expected and what arrived, for an unknown type, missing ``:`` separators, a bad
     id (or an id on a type that takes none), or data that does not fit the type.
     """
+    if text.startswith("5:::"):  # an event without id on the default endpoint: the usual
+        return _decode_event("", text[4:], None, False)
     kind, _, rest = text.partition(":")
     read_data = _DECODERS.get(kind)
     if read_data is None:

@@ -117,8 +117,7 @@ class FrameParser:
         else:  # the usual case: read the frames in place, keep only a rest if any
             buffer = data
         events: list[Event] = []
-        position = 0
-        size = len(buffer)
+        position, size = 0, len(buffer)
         try:
             while not self.closed:
                 # Read inline: a whole, final, masked text frame of < 126 bytes outside a
@@ -127,8 +126,8 @@ class FrameParser:
                     length = buffer[position + 1] - 0x80  # < 0: not masked
                     end = position + 6 + length
                     if 0 <= length < 126 and end <= size and length <= self.max_message:
-                        events.append(_text_message(unmask(
-                            buffer[position + 6:end], buffer[position + 2:position + 6])))
+                        events.append(_text_message(
+                            buffer[position + 6:end], buffer[position + 2:position + 6]))
                         position = end
                         if position < size:
                             continue
@@ -141,7 +140,8 @@ class FrameParser:
                 if event is not None:
                     events.append(event)
         finally:
-            self._keep_rest(buffer, position)
+            if position < size or buffer is self._buffer:  # else nothing is left to keep
+                self._keep_rest(buffer, position)
         return events
 
     def _keep_rest(self, read: bytes | bytearray, position: int) -> None:
@@ -235,8 +235,14 @@ _set_message_data: Any = vars(Message)["data"].__set__  # the slot's descriptor
 _new = object.__new__
 
 
-def _text_message(data: bytes) -> Message:
-    """The Message of a text message's bytes; FrameError if they are not UTF-8."""
+def _text_message(data: bytes | bytearray, mask: bytes | bytearray | None = None) -> Message:
+    """The Message of a text message's bytes, unmasked with ``mask`` if given (what
+    :func:`unmask` does, without its call); FrameError if they are not UTF-8."""
+    if mask is not None:
+        length = len(data)
+        key = (mask * (length // 4 + 1))[:length]
+        data = (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(
+            length, "little")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -272,14 +278,15 @@ def unmask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
 def text_frame_header(length: int) -> bytes:
     """The header of an unmasked, final server text frame carrying ``length`` bytes."""
     if length < 126:
-        return _SMALL_TEXT_HEADERS[length]
+        return SMALL_TEXT_HEADERS[length]
     if length < 0x10000:
         return b"\x81\x7e" + length.to_bytes(2, "big")
     return b"\x81\x7f" + length.to_bytes(8, "big")
 
 
-#: Headers of the text frames that fit a 7-bit length: most packets, built once.
-_SMALL_TEXT_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
+#: Headers of the text frames that fit a 7-bit length (index: the length): most
+#: packets, built once.
+SMALL_TEXT_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
 
 
 def encode_frame(opcode: Opcode, payload: bytes, mask: bytes | None = None) -> bytes:

@@ -32,7 +32,7 @@ from ..core.timers import HubTimer
 if TYPE_CHECKING:
     from ..core.session import Session
 
-__all__ = ["HeldTransport", "FLUSH_GRACE"]
+__all__ = ["HeldTransport", "FLUSH_GRACE", "hold_socket", "let_go_socket"]
 
 #: Seconds a closed session's last packets may take to reach a peer before the
 #: connection is cut (a peer that reads nothing would otherwise hold it open).
@@ -117,3 +117,18 @@ class HeldTransport:
         self._shutdown()
         if self._grace_timer is not None:
             self._grace_timer.close()
+
+
+def hold_socket(sock: Any) -> None:
+    """Take a hold on a gevent socket object that others may ``close()`` too (the server
+    that accepted it does when its handler's greenlet ends): counted the way
+    ``makefile()`` counts its readers, so their ``close()`` only marks it closed while
+    the hold lasts."""
+    sock._io_refs += 1
+
+
+def let_go_socket(sock: Any) -> bool:
+    """Let go of a :func:`hold_socket`: the connection closes now if the socket was
+    closed meanwhile (True), else at that ``close()`` (False)."""
+    sock._decref_socketios()
+    return bool(sock._closed and sock._io_refs <= 0)

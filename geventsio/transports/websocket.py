@@ -26,8 +26,9 @@ from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
 
 from ..core.fairness import TurnTaker
-from ..core.session import SessionState
+from ..core.session import CLOSED, SessionState
 from ..protocol.frames import (
+    SMALL_TEXT_HEADERS,
     Close,
     FrameError,
     FrameParser,
@@ -38,7 +39,7 @@ from ..protocol.frames import (
     encode_frame,
     text_frame_header,
 )
-from .held import HeldTransport
+from .held import HeldTransport, hold_socket, let_go_socket
 
 if TYPE_CHECKING:
     from ..core.session import Session
@@ -71,24 +72,12 @@ _last = _LastFrame()
 
 
 def _readable(transport: "WebSocketTransport") -> None:
-    """The read watcher's callback: a plain function, not a bound method. gevent treats
-    the owner of a watcher's bound-method callback as a greenlet waiting on the socket,
-    and a ``shutdown`` of the socket would try to throw into the transport."""
-    transport._on_readable()
-
-
-def _hold(sock: GeventSocket) -> None:
-    """Take a hold on a socket object that others may ``close()`` too (the server that
-    accepted it does when its handler's greenlet ends): counted the way ``makefile()``
-    counts its readers, so their ``close()`` only marks it closed while we hold it."""
-    sock._io_refs += 1
-
-
-def _let_go(sock: GeventSocket) -> bool:
-    """Let go of a :func:`_hold`: the connection closes now if the socket was closed
-    meanwhile (True), else at that ``close()`` (False)."""
-    sock._decref_socketios()
-    return bool(sock._closed and sock._io_refs <= 0)
+    """Hub: the client sent something (or left); a worker takes it from here. The read
+    watcher's callback is a plain function, not a bound method: gevent treats the owner
+    of a watcher's bound-method callback as a greenlet waiting on the socket, and a
+    ``shutdown`` of the socket would try to throw into the transport."""
+    transport._watcher.stop()
+    transport._workers.submit(transport._serve_ready)
 
 
 def _frame(text: str) -> bytes:
@@ -96,7 +85,8 @@ def _frame(text: str) -> bytes:
     if text is last.text:
         return last.frame
     data = text.encode("utf-8")
-    frame = text_frame_header(len(data)) + data
+    size = len(data)  # text_frame_header(), without its call for a 7-bit length
+    frame = (SMALL_TEXT_HEADERS[size] if size < 126 else text_frame_header(size)) + data
     last.text, last.frame = text, frame
     return frame
 
@@ -111,13 +101,10 @@ def encode_text_frames(texts: list[str]) -> bytes:
 class WebSocketTransport(HeldTransport):
     """Carries one session over one websocket until either side ends.
 
-    Writing costs no greenlet while the peer keeps up: the outbox calls back when packets
-    arrive, a hub callback (once per loop iteration, so whatever was queued meanwhile goes
-    out together) writes them with one non-blocking ``send``, unless the worker that
-    handled a read writes them first (:meth:`_flush_now`). Only when the socket buffer
-    is full does a writer greenlet take over the rest, blocking on the socket until the
-    peer reads, and end once the outbox is empty again.
-    """
+    Writing costs no greenlet while the peer keeps up: what is queued goes out with one
+    non-blocking ``send``, from a hub callback (once per loop iteration) or from the worker
+    that handled a read (:meth:`_flush_now`). Only while the socket buffer is full does a
+    writer greenlet take over, blocking until the peer reads."""
 
     name: ClassVar[str] = "websocket"
 
@@ -172,13 +159,14 @@ class WebSocketTransport(HeldTransport):
         """Serve the opened session from the hub from now on, and return at once.
 
         ``sock`` is the connection, now owned by this transport (which holds it and
-        lets go at the end: :func:`_hold`); ``leftover`` what the client sent right
-        behind its upgrade request. While the client is silent nothing but a read
-        watcher waits; when bytes arrive a worker greenlet of the manager's
-        :class:`~geventsio.core.workers.Workers` reads them, handles every message they
-        complete, and gives the connection back to the watcher (or ends the transport).
+        lets go at the end: :func:`~geventsio.transports.held.hold_socket`); ``leftover``
+        what the client sent right behind its upgrade request. While the client is
+        silent nothing but a read watcher waits; when bytes arrive a worker greenlet of
+        the manager's :class:`~geventsio.core.workers.Workers` reads them, handles every
+        message they complete, and gives the connection back to the watcher (or ends
+        the transport).
         """
-        _hold(sock)
+        hold_socket(sock)
         self.sock = sock
         self._raw_send = _raw_send_of(sock)
         self._recv = sock._sock.recv  # the OS socket, non-blocking under gevent
@@ -188,11 +176,6 @@ class WebSocketTransport(HeldTransport):
             self._workers.submit(lambda: self._serve_bytes(leftover))
         else:
             self._watcher.start(_readable, self)
-
-    def _on_readable(self) -> None:
-        """Hub: the client sent something (or left); a worker takes it from here."""
-        self._watcher.stop()
-        self._workers.submit(self._serve_ready)
 
     def _serve_ready(self) -> None:
         """Worker: read once, handle what it completes, then wait again or end."""
@@ -216,9 +199,11 @@ class WebSocketTransport(HeldTransport):
             self._end()
             return
         ok = self._feed(data)
-        if self._flush_call is not None:
-            self._flush_now()  # the replies go out now, not from a hub callback later
-        if ok and self.session.state is not SessionState.CLOSED:
+        call = self._flush_call
+        if call is not None:  # the replies go out now, not from a hub callback later:
+            call.stop()  # _flush_now(), without its call
+            self._flush()
+        if ok and self.session.state is not CLOSED:
             self._watcher.start(_readable, self)
         else:
             self._end()
@@ -238,12 +223,12 @@ class WebSocketTransport(HeldTransport):
             # Watched: the connection is ours to close. Let go first: when that closes
             # it (the server closed it already, the usual case), there is nothing to
             # shut down before (one system call less per websocket).
-            if _let_go(self.sock):
+            if let_go_socket(self.sock):
                 self._shut = True
             self._release()
         else:
             self._release()  # the writer finishes (or is killed) first
-            _let_go(self.sock)
+            let_go_socket(self.sock)
 
     def _read_loop(self) -> None:
         """Read, parse every frame a read completes, handle them in order; return when
@@ -283,7 +268,11 @@ class WebSocketTransport(HeldTransport):
             self._close_code = exc.close_code
             return False
         if len(events) == 1 and turns is None:
-            return self._handle(events[0])
+            event = events[0]
+            if type(event) is Message and type(event.data) is str:  # _handle's usual case
+                self.session.receive(event.data)
+                return True
+            return self._handle(event)
         if turns is None:
             turns = TurnTaker()
         for event in events:
@@ -320,11 +309,10 @@ class WebSocketTransport(HeldTransport):
     def _flush_now(self) -> None:
         """Flush here and now instead of in the hub callback due (which is cancelled).
 
-        A worker does this once it has handled what one read completed, so the replies
-        to a read go out with one ``send`` before the next connection's turn, without a
-        hub callback per reply. Should a handler block, the hub gets control meanwhile
-        and its callback writes what was queued until then, as before.
-        """
+        A worker does this (inline) once it has handled what one read completed, so the
+        replies to a read go out with one ``send`` before the next connection's turn.
+        Should a handler block, the hub gets control meanwhile and its callback writes
+        what was queued until then."""
         call = self._flush_call
         if call is not None:
             call.stop()
@@ -366,14 +354,14 @@ class WebSocketTransport(HeldTransport):
     def _pending_bytes(self) -> bytes:
         """The pending pong, frames for everything queued, and the close frame once the
         session has ended: every write of this connection is made of whole frames."""
-        texts = self.session.outbox.take_all()
-        data = encode_text_frames(texts) if texts else b""
+        texts = self.session.outbox.take_all()  # one: _frame() without encode_text_frames()
+        data = _frame(texts[0]) if len(texts) == 1 else encode_text_frames(texts)
         pong, self._pong = self._pong, None
         if pong is not None:
             data = pong + data
         if self._head:
             data, self._head = self._head + data, b""
-        if self.session.state is SessionState.CLOSED and not self._close_sent:
+        if self.session.state is CLOSED and not self._close_sent:
             self._close_sent = True
             data += close_frame(self._close_code)
         return data

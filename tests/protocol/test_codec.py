@@ -364,3 +364,26 @@ def test_json_loads_rejects(text):
 def test_json_loads_values():
     assert json_loads('"\\ud800"') == "\ud800"
     assert json_loads(' {"a": [1, 2.5e3, "é"]} ') == {"a": [1, 2500.0, "é"]}
+
+
+@pytest.mark.parametrize("data", [
+    '{"name":"echo","args":[1,"x",{"a":null}]}', '{"name":"echo"}', '{"name":"a b","args":[]}',
+    "", "{", "[]", '{"name":""}', '{"name":1}', '{"name":"x","args":{}}', '{"args":[1]}',
+    'null', '{"name":"x","args":[1]}trailing', ":", '{"name":"x"}:', "\ud800",
+])
+def test_an_event_on_the_default_endpoint_decodes_as_on_any_other(data):
+    """``5:::`` (no id, the default endpoint) is read without splitting its fields:
+    it must give what the general path gives for the same data on another endpoint,
+    packet or error message alike."""
+    def decoded(text: str):
+        try:
+            return decode_packet(text)
+        except ProtocolError as exc:
+            return exc.message
+    usual, other = decoded("5:::" + data), decoded("5::/other:" + data)
+    if isinstance(other, str):
+        assert usual == other
+    else:
+        assert type(usual) is EventPacket and usual.endpoint == ""
+        assert (usual.name, usual.args, usual.id, usual.data_ack) == (
+            other.name, other.args, other.id, other.data_ack)
