@@ -136,7 +136,7 @@ def test_header_keys_beyond_the_remembered_ones(monkeypatch):
               "cookie: b=2"]
     for _ in range(2):
         env: dict[str, str] = {}
-        derived._add_headers(env, lines)
+        derived.add_http_headers(env, lines)
         assert env == {**{f"HTTP_X_PAD_{n}": str(n) for n in range(300)},
                        "HTTP_X_PAD_7": "7,again", "HTTP_COOKIE": "a=1; b=2"}
         assert len(derived._KEYS) <= 256

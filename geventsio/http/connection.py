@@ -33,7 +33,7 @@ from .deadlines import peek_within
 from .flashpolicy import POLICY_REQUEST, REQUEST_TIMEOUT, policy_document, read_policy_request
 from .handshake import environ_headers
 from .lean import BufferedRequest, buffered_request
-from .request import socketio_environ
+from .request import add_http_headers, socketio_environ
 from .responses import HTTPAnswers
 
 __all__ = ["RequestLoop"]
@@ -101,9 +101,10 @@ class RequestLoop(HTTPAnswers):
     def http_headers(self) -> dict[str, str]:
         """The environ's ``HTTP_*`` entries by lower-case header name (``user-agent``)."""
         environ = self._environ
-        if environ is not None:
-            return environ_headers(environ)
-        return self.headers.environ_headers()
+        if environ is None:  # the environ's HTTP_* keys alone
+            environ = {}
+            add_http_headers(environ, self.headers.lines)
+        return environ_headers(environ)
 
     def secure(self) -> bool:
         """Whether the environ's ``wsgi.url_scheme`` is ``https`` (the server's, unless

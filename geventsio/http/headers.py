@@ -37,8 +37,6 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FRAMING = ("content-length", "transfer-encoding")
 #: Digits of a Content-Length we read (a larger body is refused long before).
 _MAX_LENGTH_DIGITS = 18
-#: Headers the environ holds as ``CONTENT_TYPE``/``CONTENT_LENGTH``, not ``HTTP_*``.
-_NOT_HTTP = frozenset(("content-type", "content-length"))
 
 
 class RequestHeaders:
@@ -224,25 +222,6 @@ class RequestHeaders:
             return True
         upgrade = index.get("upgrade")
         return upgrade is not None and upgrade.lower() == "websocket"
-
-    def environ_headers(self) -> dict[str, str]:
-        """The environ's ``HTTP_<NAME>`` entries, by lower-case header name: every header
-        but ``Content-Type``/``Content-Length`` (which are ``CONTENT_*``) and names with
-        ``_`` (gevent leaves them out), repeats joined as :meth:`joined` joins them."""
-        found: dict[str, str] = {}
-        for text in self.lines:
-            name, _, value = text.partition(":")
-            if "_" in name:
-                continue
-            lowered = name.lower()
-            if lowered in _NOT_HTTP:
-                continue
-            value = value.strip()
-            if lowered in found:
-                found[lowered] += ("; " if "cookie" in lowered else ",") + value
-            else:
-                found[lowered] = value
-        return found
 
     def joined(self, lowered: str) -> str | None:
         """What the environ's ``HTTP_<NAME>`` key holds for header ``lowered`` (a

@@ -31,7 +31,7 @@ from gevent.pywsgi import Input
 from ..protocol import Target, TargetKind, parse_target
 from .upgraded import NO_BODY
 
-__all__ = ["socketio_environ", "target_of"]
+__all__ = ["add_http_headers", "socketio_environ", "target_of"]
 
 #: Headers gevent does not turn into ``HTTP_*`` keys (they are CONTENT_TYPE/LENGTH).
 _NOT_HTTP = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
@@ -59,7 +59,7 @@ def socketio_environ(handler: Any, body: bytes | None = None) -> dict[str, Any]:
     if isinstance(client_address, tuple):
         env["REMOTE_ADDR"] = str(client_address[0])
         env["REMOTE_PORT"] = str(client_address[1])
-    _add_headers(env, headers.lines)
+    add_http_headers(env, headers.lines)
     reads = not headers.asks_upgrade()
     if body is not None:
         handler.wsgi_input = BytesIO(body) if body else NO_BODY
@@ -76,8 +76,8 @@ def socketio_environ(handler: Any, body: bytes | None = None) -> dict[str, Any]:
     return env
 
 
-def _add_headers(env: dict[str, Any], lines: list[str]) -> None:
-    """``HTTP_<NAME>`` keys for header lines (folds are already joined)."""
+def add_http_headers(env: dict[str, Any], lines: list[str]) -> None:
+    """Add the ``HTTP_<NAME>`` keys of header ``lines`` (folds already joined) to ``env``."""
     keys = _KEYS
     for line in lines:
         name, _, value = line.partition(":")
