@@ -354,15 +354,25 @@ def test_reconnect_after_the_server_drops_the_session(chromium: Chromium, server
     server.recorder.wait_for("connect", sid=new["sid"])
     a.emit("echo", "after reconnect")
     assert a.wait_event("echo") == ["after reconnect"]
-    # When this fails, say how the sessions ended and what the page holds: on jsonp-polling
-    # it failed twice in full runs on a heavily loaded machine (the first session after
-    # the reconnect ended and the page reconnected again), never when run alone.
-    assert list(server.manager.sessions) == [new["sid"]], "\n".join(
-        [repr(item) for item in server.recorder.items[-12:]] + [repr(a.state())])
+    # Then the page settles on one session, the only one the server holds. Over
+    # jsonp-polling the page may first cycle through another: the 0.9.16 client hands the
+    # data of a jsonp poll to the socket even after that transport was closed
+    # (JSONPPolling.prototype._ calls onData unconditionally; xhr-polling drops it). On a
+    # loaded machine the dropped session's last poll can be answered (7:::1+0, advice
+    # reconnect) after the new session connected; the client then disconnects the new
+    # session (0::, "client disconnect" here) and reconnects once more. Seen in full runs
+    # only, with the recorder showing exactly that.
+    def settled() -> bool:
+        state = a.state()
+        return bool(state["connected"]) and list(server.manager.sessions) == [state["sid"]]
+
+    wait_until(settled, timeout=30, describe=lambda: "\n".join(
+        [repr(item) for item in server.recorder.items[-12:]] + [repr(a.state())]))
+    current = a.state()["sid"]
 
     # the page goes away without a goodbye: the session times out, nothing is left
     page.close()
-    gone = server.recorder.wait_for("disconnect", sid=new["sid"])[0]["reason"]
+    gone = server.recorder.wait_for("disconnect", sid=current)[0]["reason"]
     # a websocket or a streaming htmlfile response sees its connection close; a polling
     # client between polls can only be timed out
     streaming = transport in ("websocket", "htmlfile")
