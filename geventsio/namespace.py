@@ -23,7 +23,7 @@ from .core.loglimit import first_traceback
 from .core.signatures import ARITY_CACHE, MANY, handler_arity
 from .emitter import Emitter
 from .exceptions import AckTimeout, LimitExceeded
-from .namespacecompat import NamespaceNames, as_dict
+from .namespacecompat import NamespaceNames
 from .protocol import (
     DisconnectPacket,
     EventPacket,
@@ -32,6 +32,7 @@ from .protocol import (
     encode_packet,
     message_packet,
 )
+from .protocol.dicts import to_dict
 
 if TYPE_CHECKING:
     from .core.session import Session
@@ -316,7 +317,7 @@ class BaseNamespace(NamespaceNames):
         found = None if arities is None else arities.get(method_name)
         low, high, wants_packet = found or handler_arity(cls, method_name, method)
         if wants_packet and packet is not None:  # gevent-socketio: def on_x(self, packet)
-            args = (packet if isinstance(packet, dict) else as_dict(packet),)
+            args = (packet if isinstance(packet, dict) else to_dict(packet),)
         elif not low <= len(args) <= high:
             self.error("invalid_arguments",
                        f'"{what}" got {len(args)} argument(s); the handler takes {low}'

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import gevent
 
 from .core.acks import NO_ACK
+from .protocol.dicts import to_dict
 
 if TYPE_CHECKING:
     from gevent.pool import Group
 
-__all__ = ["NamespaceNames", "as_dict"]
+__all__ = ["NamespaceNames"]
 
 log = logging.getLogger("geventsio.namespace")
 
@@ -141,8 +142,6 @@ class NamespaceNames:
     # -- used by BaseNamespace -------------------------------------------------------------
     def session_error(self, packet: Any) -> None:
         """A client's error packet: gevent-socketio's ``recv_error(packet_dict)``."""
-        from .protocol.dicts import to_dict
-
         self.call_method_with_acl("recv_error", to_dict(packet))
 
     def _reread(self, packet: Any) -> Any:
@@ -166,8 +165,6 @@ class NamespaceNames:
 
     def _legacy_dispatch(self, packet: Any) -> Any:
         """gevent-socketio's path, for classes overriding process_packet/process_event."""
-        from .protocol.dicts import to_dict
-
         try:
             return self.process_packet(to_dict(packet))
         except Exception:
@@ -194,9 +191,3 @@ class NamespaceNames:
               quiet: bool = False) -> None:
         raise NotImplementedError
 
-
-def as_dict(packet: Any) -> dict[str, Any]:
-    """A packet object as gevent-socketio's dict (for ``def on_x(self, packet)``)."""
-    from .protocol.dicts import to_dict
-
-    return to_dict(packet)
