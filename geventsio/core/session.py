@@ -333,6 +333,9 @@ class Session(SocketNames):
         elif notify and len(self.outbox):
             self.manager.keep_farewell(self.sid, encode_payload(self.outbox.take_all()))
         self.outbox.release()
+        # environ['socketio'] is this session: dropping the environ ends that cycle, so
+        # reference counting frees both now (namespaces keep their own reference to it).
+        self.environ = None
 
     # -- timers ------------------------------------------------------------------------
     def _on_close_timeout(self) -> None:
