@@ -59,6 +59,10 @@ class SessionState(enum.Enum):
     CONNECTED = "connected"  # a transport attached and ``1::`` was queued
     CLOSED = "closed"  # ended; nothing of it is kept
 
+    # Members are singletons compared by identity, so identity's hash (in C) agrees with
+    # equality; Enum's own hashes the name in Python, twice per state change.
+    __hash__ = object.__hash__
+
 
 #: SessionState.CLOSED as a module global: the per-packet checks read it ~10x faster
 #: than the enum class attribute.

@@ -60,7 +60,9 @@ class Deadlines:
     def start(self, seconds: float, error: BaseException) -> None:
         """From now, ``error`` is thrown into the calling greenlet unless :meth:`stop` is
         called within ``seconds`` (a running deadline is replaced)."""
-        self.stop()
+        running = self._running
+        if running is not None:  # stop() inline: once per request
+            running.stop()
         timer = self._timers.get(seconds)
         if timer is None:
             timer = self._timers[seconds] = HubTimer(seconds, self._expire)

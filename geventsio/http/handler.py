@@ -128,7 +128,8 @@ class SocketIOHandler(RequestLoop):
             if self.command == "OPTIONS":
                 self._preflight()
                 return
-            self._check_origin(handshake=kind is TargetKind.HANDSHAKE)
+            if not self.server.config.allowed_origins.allows_all:
+                self._check_origin(handshake=kind is TargetKind.HANDSHAKE)
         if kind is TargetKind.HANDSHAKE:
             self._handshake()
         elif kind is TargetKind.TRANSPORT:
@@ -356,7 +357,8 @@ class SocketIOHandler(RequestLoop):
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
-        return cors_headers(self.server.config.allowed_origins, self.header("origin"))
+        origin = self.header("origin")
+        return cors_headers(self.server.config.allowed_origins, origin) if origin else []
 
 
 def _held_by_websocket(session: Session) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -146,17 +146,17 @@ def parse_query(query_string: str) -> dict[str, str]:
     """
     query: dict[str, str] = {}
     if "%" in query_string or "+" in query_string:
-        pairs: Iterable[tuple[str, str]] = parse_qsl(query_string, keep_blank_values=True)
-    else:  # nothing to decode (``t=1733...&EIO=...``): what parse_qsl gives, split directly
-        pairs = (_pair(field) for field in query_string.split("&") if field)
-    for key, value in pairs:
-        query.setdefault(key, value)
+        for key, value in parse_qsl(query_string, keep_blank_values=True):
+            query.setdefault(key, value)
+        return query
+    # Nothing to decode (``t=1733...&EIO=...``, every poll): what parse_qsl gives, split
+    # here, without its per-field calls.
+    for field in query_string.split("&"):
+        if field:
+            key, _, value = field.partition("=")
+            if key not in query:
+                query[key] = value
     return query
-
-
-def _pair(field: str) -> tuple[str, str]:
-    key, _, value = field.partition("=")
-    return key, value
 
 
 def new_sid() -> str:
