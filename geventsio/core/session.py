@@ -64,8 +64,10 @@ class SessionState(enum.Enum):
     __hash__ = object.__hash__
 
 
-#: SessionState.CLOSED as a module global: the per-packet checks read it ~10x faster
-#: than the enum class attribute.
+#: The states as module globals: the per-packet and per-request checks read them ~10x
+#: faster than an enum class attribute (~5 ns against ~50 ns on Python 3.11).
+HANDSHAKEN = SessionState.HANDSHAKEN
+CONNECTED = SessionState.CONNECTED
 CLOSED = SessionState.CLOSED
 
 _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
@@ -96,7 +98,7 @@ class Session(SocketNames):
         self.manager = manager
         self.config: ServerConfig = manager.config
         self.handshake = handshake
-        self.state = SessionState.HANDSHAKEN
+        self.state = HANDSHAKEN
         self.outbox = Outbox(self.config.max_queue, self.config.max_buffer_bytes,
                              manager.budget)
         self.namespaces: dict[str, BaseNamespace] = {}
@@ -136,7 +138,7 @@ class Session(SocketNames):
     @property
     def connected(self) -> bool:
         """True while the session has not closed."""
-        return self.state is not SessionState.CLOSED
+        return self.state is not CLOSED
 
     def client_log(self, level: int, cause: str, message: str, *args: Any,
                    exc_info: bool = False) -> None:
@@ -162,8 +164,8 @@ class Session(SocketNames):
 
         Raises InvalidStateError when the session has closed.
         """
-        if self.state is SessionState.CLOSED:
-            raise InvalidStateError(self.state, SessionState.CONNECTED)
+        if self.state is CLOSED:
+            raise InvalidStateError(self.state, CONNECTED)
         previous, self.transport = self.transport, transport
         if previous is not None and previous is not transport:
             previous.replaced()
@@ -180,8 +182,8 @@ class Session(SocketNames):
         The first transport request does this, whether a poll or a POST. Does nothing
         once connected.
         """
-        if self.state is SessionState.HANDSHAKEN:
-            self._move_to(SessionState.CONNECTED)
+        if self.state is HANDSHAKEN:
+            self._move_to(CONNECTED)
             self.outbox.put(CONNECT)
             self.connect_namespace("")
 
@@ -195,7 +197,7 @@ class Session(SocketNames):
             return
         self.transport = None
         self._stop_timer("_heartbeat_timer")
-        if self.state is SessionState.CLOSED:
+        if self.state is CLOSED:
             return
         if final:
             self.close("transport closed", notify=False)
@@ -225,7 +227,7 @@ class Session(SocketNames):
     def overflowed(self, why: str) -> None:
         """Disconnect this client, which lets too much wait for it (once): what waited is
         dropped at once, and the close runs in a greenlet of the manager."""
-        if self._overflowed or self.state is SessionState.CLOSED:
+        if self._overflowed or self.state is CLOSED:
             return
         self._overflowed = True
         self._counters.slow_disconnects += 1
@@ -242,7 +244,7 @@ class Session(SocketNames):
         dropped and False returned; it never waits in the queue.
         """
         transport = self.transport
-        if (self.state is not SessionState.CONNECTED or transport is None
+        if (self.state is not CONNECTED or transport is None
                 or not transport.ready_for_volatile() or not self.outbox.put(text)):
             self._counters.volatile_dropped += 1
             return False
@@ -293,7 +295,7 @@ class Session(SocketNames):
 
     def dispatch(self, packet: Any) -> None:
         """Route one decoded packet to the namespace it names (see core.inbound)."""
-        if self.state is not SessionState.CLOSED:
+        if self.state is not CLOSED:
             route(self, packet)
 
     # -- namespaces --------------------------------------------------------------------
@@ -314,11 +316,11 @@ class Session(SocketNames):
         ``notify`` sends ``0::`` to the client first (a server-side disconnect).
         Closing twice does nothing.
         """
-        if self.state is SessionState.CLOSED:
+        if self.state is CLOSED:
             return
         if notify:
             self.outbox.put(DISCONNECT)
-        self._move_to(SessionState.CLOSED)
+        self._move_to(CLOSED)
         self.close_reason = reason
         log.debug("session %s closed: %s", self.sid, reason)
         self._stop_timer("_heartbeat_timer")

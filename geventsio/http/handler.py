@@ -16,7 +16,7 @@ import logging
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from ..core.session import Session, SessionState
+from ..core.session import CLOSED, HANDSHAKEN, Session
 from ..exceptions import ErrorAdvice, ErrorReason, InvalidStateError, ProtocolError
 from ..protocol import (
     ErrorPacket,
@@ -52,6 +52,16 @@ NOT_HANDSHAKEN = encode_packet(
     ErrorPacket(ErrorReason.CLIENT_NOT_HANDSHAKEN, ErrorAdvice.RECONNECT))
 
 
+#: The target kinds as module globals: read on every request, ~10x faster than through
+#: the enum class.
+_HANDSHAKE = TargetKind.HANDSHAKE
+_OUTSIDE = TargetKind.OUTSIDE
+_ROOT = TargetKind.ROOT
+_STATIC = TargetKind.STATIC
+_TRANSPORT = TargetKind.TRANSPORT
+_UNSUPPORTED_PROTOCOL = TargetKind.UNSUPPORTED_PROTOCOL
+
+
 class SocketIOHandler(RequestLoop):
     """Routes one HTTP connection's requests: Socket.IO ones here, the rest to the app."""
 
@@ -81,7 +91,7 @@ class SocketIOHandler(RequestLoop):
             self._metrics()
             return
         target = target_of(path, config.resource)
-        if target.kind is TargetKind.OUTSIDE:
+        if target.kind is _OUTSIDE:
             super().run_application()
             return
         if self.server.closed:
@@ -91,7 +101,7 @@ class SocketIOHandler(RequestLoop):
             # stop(goodbye=True) to a client that was between polls are still served.
             self.close_connection = True
             manager = self.server.manager
-            if not (target.kind is TargetKind.TRANSPORT and (
+            if not (target.kind is _TRANSPORT and (
                     target.sid in manager.sessions
                     or self.command == "GET" and target.sid in manager.farewells)):
                 self._respond(HTTPStatus.SERVICE_UNAVAILABLE, b"server shutting down")
@@ -124,21 +134,21 @@ class SocketIOHandler(RequestLoop):
     # -- routing -----------------------------------------------------------------------
     def _serve(self, target: Any) -> None:
         kind = target.kind
-        if kind in (TargetKind.HANDSHAKE, TargetKind.TRANSPORT):
+        if kind in (_HANDSHAKE, _TRANSPORT):
             if self.command == "OPTIONS":
                 self._preflight()
                 return
             if not self.server.config.allowed_origins.allows_all:
-                self._check_origin(handshake=kind is TargetKind.HANDSHAKE)
-        if kind is TargetKind.HANDSHAKE:
+                self._check_origin(handshake=kind is _HANDSHAKE)
+        if kind is _HANDSHAKE:
             self._handshake()
-        elif kind is TargetKind.TRANSPORT:
+        elif kind is _TRANSPORT:
             self._transport(target.transport, target.sid)
-        elif kind is TargetKind.ROOT:
+        elif kind is _ROOT:
             self._respond(OK, b"Welcome to socket.io.")
-        elif kind is TargetKind.STATIC:
+        elif kind is _STATIC:
             self._static(target.static_name)
-        elif kind is TargetKind.UNSUPPORTED_PROTOCOL:
+        elif kind is _UNSUPPORTED_PROTOCOL:
             raise ProtocolError("Protocol version not supported.")
         else:
             raise ProtocolError(f"not a Socket.IO request path: {self.path[:200]}",
@@ -210,10 +220,11 @@ class SocketIOHandler(RequestLoop):
         method = self._require_method("GET", "POST")
         query = parse_query(self.query_string())
         index = cls.parse_index(query)
-        if session is None or session.state is SessionState.CLOSED:
+        if session is None or session.state is CLOSED:
             self._answer_unknown(cls, sid, index)
             return
-        if _held_by_websocket(session):
+        # A websocket (or flashsocket) carries it: no HTTP request may poll, post or end it.
+        if isinstance(session.transport, WebSocketTransport):
             log.warning("%s %s for session %s, which a websocket holds, from %s: refused",
                         method, name, sid, self.client_address)
             self._answer_unknown(cls, "", index)
@@ -221,7 +232,7 @@ class SocketIOHandler(RequestLoop):
         if "disconnect" in query:
             self._end_on_request(session)
             return
-        if session.state is SessionState.HANDSHAKEN:
+        if session.state is HANDSHAKEN:
             self._bind(session)
         if method == "POST":
             self._receive_post(session, cls)
@@ -250,7 +261,8 @@ class SocketIOHandler(RequestLoop):
     def _receive_post(self, session: Session, cls: type[RequestSide]) -> None:
         """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
         payload = cls.decode_post(self._read_body())
-        session.open()
+        if session.state is HANDSHAKEN:
+            session.open()
         session.receive_payload(payload)
         headers = self._cors_headers()
         if headers:
@@ -297,7 +309,7 @@ class SocketIOHandler(RequestLoop):
         reader, head = self._upgrade()
         self.close_connection = True
         self.release_deadlines()  # no more requests on this connection
-        if session is not None and session.state is SessionState.HANDSHAKEN:
+        if session is not None and session.state is HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
             bind_session(session, self.environ, self.application, self.path, copy=False)
             if not getattr(self.server, "accepts_no_delay", False):
@@ -359,9 +371,3 @@ class SocketIOHandler(RequestLoop):
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
         origin = self.header("origin")
         return cors_headers(self.server.config.allowed_origins, origin) if origin else []
-
-
-def _held_by_websocket(session: Session) -> bool:
-    """Whether a websocket (or flashsocket) carries ``session``: its packets are that
-    connection's alone, so no HTTP request may poll, post to or end it."""
-    return isinstance(session.transport, WebSocketTransport)

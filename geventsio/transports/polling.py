@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
-from ..core.session import SessionState
+from ..core.session import CLOSED
 from ..exceptions import ProtocolError
 from ..protocol import NoopPacket, encode_packet, encode_payload
 
@@ -90,7 +90,7 @@ class XHRPollingTransport:
         outbox = self.session.outbox
         deadline = time.monotonic() + duration
         while not self._replaced and not len(outbox):
-            if self.session.state is SessionState.CLOSED:
+            if self.session.state is CLOSED:
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:

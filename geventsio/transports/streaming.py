@@ -18,7 +18,7 @@ import logging
 import socket
 from typing import TYPE_CHECKING, ClassVar
 
-from ..core.session import SessionState
+from ..core.session import CLOSED
 from ..core.timers import HubTimer
 from ..protocol import (
     HTMLFILE_PRELUDE,
@@ -140,7 +140,7 @@ class StreamingHTTPTransport(HeldTransport):
         """Close the session GOODBYE_GRACE seconds from now unless it has ended or another
         transport has taken it by then (its own close timeout would wait much longer)."""
         session = self.session
-        if session.transport is not None or session.state is SessionState.CLOSED:
+        if session.transport is not None or session.state is CLOSED:
             return
         self._abandon_timer = HubTimer.started(
             min(GOODBYE_GRACE, session.config.close_timeout / 2), self._on_abandoned)
@@ -150,7 +150,7 @@ class StreamingHTTPTransport(HeldTransport):
             self._abandon_timer.close()
             self._abandon_timer = None
         session = self.session
-        if session.transport is None and session.state is not SessionState.CLOSED:
+        if session.transport is None and session.state is not CLOSED:
             session.manager.spawn(session.close, "transport closed", False)
 
     def _wait_for_end(self) -> None:
@@ -175,7 +175,7 @@ class StreamingHTTPTransport(HeldTransport):
             texts = outbox.take_all()
             if texts and not self._send(self.encode_write(texts)):
                 return
-            if session.state is SessionState.CLOSED or self._closing:
+            if session.state is CLOSED or self._closing:
                 break
         self._send(self.encode_end([]))
         self._shutdown()

@@ -26,7 +26,7 @@ from gevent.socket import socket as GeventSocket
 from gevent.ssl import SSLSocket as GeventSSLSocket
 
 from ..core.fairness import TurnTaker
-from ..core.session import CLOSED, SessionState
+from ..core.session import CLOSED
 from ..protocol.frames import (
     SMALL_TEXT_HEADERS,
     Close,
@@ -237,7 +237,7 @@ class WebSocketTransport(HeldTransport):
         turns = TurnTaker()  # a flood of buffered frames must not hold the hub
         read = self.read
         assert read is not None, "run() needs the connection's reader"
-        while session.state is not SessionState.CLOSED:
+        while session.state is not CLOSED:
             try:
                 data = read(READ_SIZE)
             except OSError as exc:
