@@ -156,9 +156,9 @@ class SocketIOHandler(RequestLoop):
 
     # -- origins -----------------------------------------------------------------------
     def _check_origin(self, handshake: bool) -> None:
+        """Refuse (403) a request from an origin the ``origins`` option does not allow
+        (asked only when the option does not allow every origin)."""
         allowed = self.server.config.allowed_origins
-        if allowed.allows_all:
-            return
         try:
             check_origin(allowed, self.header("origin") or self.header("referer"), handshake)
         except ProtocolError:
