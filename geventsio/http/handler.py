@@ -261,8 +261,7 @@ class SocketIOHandler(RequestLoop):
     def _receive_post(self, session: Session, cls: type[RequestSide]) -> None:
         """A POST of any HTTP transport: dispatch its payload, answer ``1``."""
         payload = cls.decode_post(self._read_body())
-        if session.state is HANDSHAKEN:
-            session.open()
+        session.open()
         session.receive_payload(payload)
         headers = self._cors_headers()
         if headers:
@@ -369,5 +368,4 @@ class SocketIOHandler(RequestLoop):
     # -- responses ---------------------------------------------------------------------
     def _cors_headers(self) -> list[tuple[str, str]]:
         """CORS headers for a request with an allowed ``Origin`` (none otherwise)."""
-        origin = self.header("origin")
-        return cors_headers(self.server.config.allowed_origins, origin) if origin else []
+        return cors_headers(self.server.config.allowed_origins, self.header("origin"))
