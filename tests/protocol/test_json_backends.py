@@ -79,6 +79,9 @@ def test_every_backend_reads_the_same_edge_values(backend):
     assert loads('"\\ud800"') == "\ud800"
     big = loads("123456789012345678901234567890")
     assert big == 123456789012345678901234567890 and isinstance(big, int)
+    # the shortest integers beyond 64 bits: 19 digits below -2**63, 20 above 2**64 - 1
+    assert loads("[-9223372036854775809]") == [-9223372036854775809]
+    assert loads('{"n":18446744073709551616}') == {"n": 18446744073709551616}
     assert loads('{"a":1,"a":2}') == {"a": 2}
     assert loads(' [1, 2.5e3, "é\u2028"] ') == [1, 2500.0, "é\u2028"]
 
