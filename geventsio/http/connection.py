@@ -101,8 +101,11 @@ class RequestLoop(HTTPAnswers):
     def http_headers(self) -> dict[str, str]:
         """The environ's ``HTTP_*`` entries by lower-case header name (``user-agent``)."""
         environ = self._environ
-        if environ is None:  # the environ's HTTP_* keys alone
-            environ = {}
+        if environ is None:
+            found = self.headers.environ_names()  # read from the headers when it can be
+            if found is not None:
+                return found
+            environ = {}  # the environ's HTTP_* keys alone
             add_http_headers(environ, self.headers.lines)
         return environ_headers(environ)
 

@@ -35,6 +35,8 @@ __all__ = ["RequestHeaders", "MAX_HEADER_BYTES", "MAX_HEADERS"]
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FRAMING = ("content-length", "transfer-encoding")
+#: Headers that are no ``HTTP_*`` key of the environ (``CONTENT_TYPE``, ``CONTENT_LENGTH``).
+_NOT_HTTP = ("content-type", "content-length")
 #: Digits of a Content-Length we read (a larger body is refused long before).
 _MAX_LENGTH_DIGITS = 18
 
@@ -110,8 +112,9 @@ class RequestHeaders:
         if not block:
             return cls([], index={}, framing=[])
         breaks = block.count(b"\r\n")
-        if (breaks >= max_count or block.count(b"\r") != breaks or block.count(b"\n") != breaks
-                or b"\x00" in block):
+        # Bytes looked for by their value (13, 10, 0): ``b"\x00" in block`` costs 8x more.
+        if (breaks >= max_count or block.count(13) != breaks or block.count(10) != breaks
+                or 0 in block):
             return None  # bare CR or LF, NUL, too many lines: line by line
         return cls.plain_lines(block.decode("latin-1").split("\r\n"))
 
@@ -234,6 +237,17 @@ class RequestHeaders:
         values = [text.partition(":")[2].strip() for text in self.lines
                   if text.partition(":")[0].lower() == lowered]
         return ("; " if "cookie" in lowered else ",").join(values)
+
+    def environ_names(self) -> dict[str, str] | None:
+        """What the environ's ``HTTP_*`` keys would hold, by lower-case header name
+        (``user-agent``), when no name is repeated (else None: values would be joined,
+        see :meth:`joined`): every header but Content-Type, Content-Length and names
+        with ``_``, which gevent leaves out of the ``HTTP_*`` keys."""
+        index = self._index
+        if len(index) != len(self.lines):
+            return None
+        return {name: value for name, value in index.items()
+                if "_" not in name and name not in _NOT_HTTP}
 
     def get(self, name: str, default: Any = None) -> Any:
         """The first value of header ``name`` (any case), or ``default``."""
