@@ -36,7 +36,7 @@ __all__ = ["RequestHeaders", "MAX_HEADER_BYTES", "MAX_HEADERS"]
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FRAMING = ("content-length", "transfer-encoding")
 #: Headers that are no ``HTTP_*`` key of the environ (``CONTENT_TYPE``, ``CONTENT_LENGTH``).
-_NOT_HTTP = ("content-type", "content-length")
+_NOT_HTTP_NAMES = ("content-type", "content-length")
 #: Digits of a Content-Length we read (a larger body is refused long before).
 _MAX_LENGTH_DIGITS = 18
 
@@ -247,7 +247,7 @@ class RequestHeaders:
         if len(index) != len(self.lines):
             return None
         return {name: value for name, value in index.items()
-                if "_" not in name and name not in _NOT_HTTP}
+                if "_" not in name and name not in _NOT_HTTP_NAMES}
 
     def get(self, name: str, default: Any = None) -> Any:
         """The first value of header ``name`` (any case), or ``default``."""
