@@ -90,9 +90,12 @@ def serve_upgrade(server: "SocketIOServer", sock: Any, address: Any) -> bool:
         log.debug("connection from %s idle for %gs or closed", address,
                   config.request_head_timeout)
         return True  # (the server closes it)
+    if not buffered.startswith(b"GET ") or \
+            buffered.find(b"socket/", 4, buffered.find(b"\r\n")) < 0:
+        return False  # not a (web|flash)socket request: no need to read it here
     request = buffered_request(buffered, f"/{config.resource}/", config.max_header_bytes,
                                config.max_headers, config.max_body_size)
-    if request is None or request.size != len(buffered) or request.command != "GET":
+    if request is None or request.size != len(buffered):
         return False
     found = _session_to_connect(server, request.path)
     if found is None:
