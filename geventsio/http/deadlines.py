@@ -11,19 +11,18 @@ restarts it, so a request costs a restart and a stop instead.
 At most one deadline runs at a time. When it passes, its exception is thrown into the
 greenlet that started it, exactly as ``gevent.Timeout`` does; the caller catches it.
 
-:func:`peek_within` waits for a connection's next request under such a deadline,
-:func:`readable_within` for a connection's first bytes before it has a handler.
+:func:`peek_within` waits for a connection's next request under such a deadline.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gevent import get_hub, getcurrent
+from gevent import getcurrent
 
 from ..core.timers import HubTimer
 
-__all__ = ["BodyTimeout", "Deadlines", "HeadTimeout", "peek_within", "readable_within"]
+__all__ = ["BodyTimeout", "Deadlines", "HeadTimeout", "peek_within"]
 
 
 class _Idle(BaseException):
@@ -107,17 +106,3 @@ def peek_within(rfile: Any, deadlines: Deadlines, seconds: float) -> bytes:
         return b""
     finally:
         deadlines.stop()
-
-
-def readable_within(watcher: Any, seconds: float) -> bool:
-    """Wait until the socket of read watcher ``watcher`` is readable (data or EOF); False
-    if it was not within ``seconds``. For a connection that has no handler (yet)."""
-    deadlines = Deadlines()
-    deadlines.start(seconds, _IDLE)
-    try:
-        get_hub().wait(watcher)
-        return True
-    except _Idle:
-        return False
-    finally:
-        deadlines.close()
