@@ -27,6 +27,7 @@ from .core.sessioncompat import ErrorHandler
 from .core.storage import ClientStore
 from .emitter import Emitter
 from .exceptions import ConfigurationError
+from .http.fastupgrade import serve_upgrade
 from .http.flashpolicy import PolicyServer, policy_document
 from .http.handler import SocketIOHandler
 from .http.static import ClientFiles
@@ -150,6 +151,14 @@ class SocketIOServer(WSGIServer):
         worker ~1 us; a websocket hands its connection to the hub after its upgrade, so
         the worker is free again at once (benchmarks/FINDINGS.md, issue 14)."""
         self.manager.workers.submit(partial(Context().run, serve, *args))
+
+    def handle(self, sock: Any, address: Any) -> None:
+        """Serve one accepted connection (in a worker, see :meth:`_serve_connection`):
+        gevent's handler, unless its first request is a plain websocket upgrade for a
+        session of this process, which is answered in one pass
+        (:mod:`geventsio.http.fastupgrade`)."""
+        if not serve_upgrade(self, sock, address):
+            super().handle(sock, address)
 
     def of(self, endpoint: str) -> Emitter:
         """Every client of namespace ``endpoint``, usable outside any handler."""

@@ -41,7 +41,14 @@ from .heads import (
     send_whole,
     status_parts,
 )
-from .upgraded import UpgradedReader, accept_key, take_over
+from .upgraded import (
+    WS_VERSIONS,
+    UpgradedReader,
+    accept_key,
+    asks_websocket,
+    take_over,
+    upgrade_head,
+)
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -51,7 +58,6 @@ __all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text"
 
 log = logging.getLogger("geventsio.http")
 
-_WS_VERSIONS = ("13", "8", "7")
 #: After a refusal, how long and how much the connection is read on before it closes.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1 << 20
@@ -245,18 +251,14 @@ class HTTPAnswers(WSGIHandler):
         out with the first frames (one write). Raises ProtocolError or Answered for a
         request that is not a valid upgrade."""
         environ = self.environ
-        if "websocket" not in environ.get("HTTP_UPGRADE", "").lower() or \
-                "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
+        if not asks_websocket(environ):
             raise ProtocolError("expected a websocket upgrade request")
-        version = environ.get("HTTP_SEC_WEBSOCKET_VERSION", "")
-        if version not in _WS_VERSIONS:
+        if environ.get("HTTP_SEC_WEBSOCKET_VERSION", "") not in WS_VERSIONS:
             self._respond(HTTPStatus.UPGRADE_REQUIRED, b"unsupported websocket version",
                           headers=[("Sec-WebSocket-Version", "13")])
             raise Answered()
-        accept = accept_key(environ.get("HTTP_SEC_WEBSOCKET_KEY", ""))
-        head = self._write_head(HTTPStatus.SWITCHING_PROTOCOLS, [
-            ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", accept),
-        ], b"", with_length=False, held=True)
+        head = upgrade_head(accept_key(environ.get("HTTP_SEC_WEBSOCKET_KEY", "")))
+        self._note_answer(HTTPStatus.SWITCHING_PROTOCOLS, len(head))
         return take_over(self), head
 
     def _read_body(self) -> bytes:
@@ -321,32 +323,31 @@ class HTTPAnswers(WSGIHandler):
         self._write_head(status, all_headers, b"" if head_only else body, length=len(body))
 
     def _write_head(self, status: HTTPStatus, headers: list[tuple[str, str]], body: bytes,
-                    *, with_length: bool = True, length: int | None = None,
-                    held: bool = False) -> bytes:
-        """Write the response head and ``body``; ``held``: return them unwritten."""
+                    *, with_length: bool = True, length: int | None = None) -> None:
+        """Write the response head and ``body``."""
         text = status_parts(status)[3]
         text += "".join([f"{name}: {value}\r\n" for name, value in headers])
         if with_length:
             text += (f"Content-Length: {len(body) if length is None else length}\r\n"
                      f"Date: {http_date()}\r\n")
-        return self._send_answer(status, text + "\r\n", body, held)
+        self._send_answer(status, text + "\r\n", body)
 
-    def _send_answer(self, status: HTTPStatus, head_text: str, body: bytes,
-                     held: bool = False) -> bytes:
+    def _send_answer(self, status: HTTPStatus, head_text: str, body: bytes) -> None:
         """Write ``head_text`` and ``body`` with one send, noting the status where gevent's
-        request logging and keep-alive logic read it; ``held``: return them unwritten."""
+        request logging and keep-alive logic read it."""
+        data = head_text.encode("latin-1") + body
+        self._note_answer(status, len(data))
+        send_whole(self.socket, data)
+
+    def _note_answer(self, status: HTTPStatus, length: int) -> None:
+        """Note an answer's status and length where gevent's request logging and
+        keep-alive logic read them back."""
         status_line, status_bytes, code, _ = status_parts(status)
-        head = head_text.encode("latin-1")
-        # What gevent's request logging and keep-alive logic read back:
         self.status = status_bytes
         self._orig_status = status_line
         self.code = code
         self.headers_sent = True
-        data = head + body
-        self.response_length = len(data)
-        if not held:
-            send_whole(self.socket, data)
-        return data
+        self.response_length = length
 
 
 class HeadersRefused(ValueError):

@@ -18,14 +18,16 @@ import hashlib
 import io
 import socket
 import ssl
+from http import HTTPStatus
 from typing import Any, Callable
 
 import gevent.socket
 
 from ..exceptions import ProtocolError
+from .heads import status_parts
 
 __all__ = ["UpgradedReader", "accept_key", "reader_of", "take_over", "own_socket", "no_delay",
-           "NO_BODY"]
+           "NO_BODY", "WS_VERSIONS", "asks_websocket", "upgrade_head"]
 
 #: RFC 6455's GUID, hashed with the client's key into ``Sec-WebSocket-Accept``.
 _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -41,6 +43,24 @@ def accept_key(key: str) -> str:
     except (binascii.Error, ValueError):
         raise ProtocolError("invalid Sec-WebSocket-Key") from None
     return base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest()).decode()
+
+
+#: The ``Sec-WebSocket-Version`` values accepted (RFC 6455's 13, and the drafts' 8 and 7).
+WS_VERSIONS = ("13", "8", "7")
+
+
+def asks_websocket(environ: dict[str, Any]) -> bool:
+    """Whether the request of ``environ`` asks to switch to a websocket (``Upgrade:
+    websocket`` and ``Connection: upgrade``, any case, among other tokens)."""
+    return ("websocket" in environ.get("HTTP_UPGRADE", "").lower()
+            and "upgrade" in environ.get("HTTP_CONNECTION", "").lower())
+
+
+def upgrade_head(accept: str) -> bytes:
+    """The ``101 Switching Protocols`` head accepting a websocket with ``accept`` (see
+    :func:`accept_key`), as every upgrade writes it."""
+    return (f"{status_parts(HTTPStatus.SWITCHING_PROTOCOLS)[3]}Upgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n").encode("latin-1")
 
 
 class _NoBody(io.RawIOBase):
