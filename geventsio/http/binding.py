@@ -4,6 +4,10 @@ The session gets a copy of that request's environ (with ``environ['socketio']``,
 session itself). A server built without ``namespaces=`` then calls the application once,
 as for an ordinary request, so that it can call ``socketio_manage()``; the response is
 dropped.
+
+:func:`open_upgraded` and :func:`end_opened` are what both ways of accepting a websocket
+upgrade (the handler's, and :mod:`geventsio.http.fastupgrade`'s) do once the ``101`` is
+decided: bind and open the session's transport, or say that the session is gone.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
-from .upgraded import NO_BODY
+from ..exceptions import InvalidStateError
+from .upgraded import NO_BODY, no_delay
 
 if TYPE_CHECKING:
     from ..core.session import Session
+    from ..transports.base import HTTPSide, UpgradeSide
 
-__all__ = ["bind_session", "as_plain_request"]
+__all__ = ["bind_session", "as_plain_request", "open_upgraded", "end_opened"]
 
 #: The handler's logger: an application that fails to bind is the handler's to report.
 log = logging.getLogger("geventsio.handler")
@@ -51,6 +57,34 @@ def bind_session(session: "Session", environ: dict[str, Any],
     if session.namespace_classes is None:
         log.error("no namespaces for %s: pass namespaces= to SocketIOServer or call "
                   "socketio_manage() from the application", path)
+
+
+def open_upgraded(session: "Session", cls: "type[UpgradeSide]", sock: Any,
+                  read: Callable[..., bytes] | None, environ: dict[str, Any],
+                  application: Callable[..., Any], path: str, head: bytes,
+                  accepts_no_delay: bool) -> "UpgradeSide | None":
+    """Bind ``session`` to the upgrade request of ``environ`` (whose connection it keeps)
+    and open its ``cls`` transport on ``sock``, the ``101`` ``head`` going out with its
+    first frames. None when the session ended while the application was binding it."""
+    bind_session(session, environ, application, path, copy=False)
+    if not accepts_no_delay:
+        no_delay(sock)  # else the connection has it from the listener
+    transport = cls(session, read, sock)
+    try:
+        transport.open(head)
+    except InvalidStateError:
+        return None
+    return transport
+
+
+def end_opened(sock: Any, cls: "type[HTTPSide]", payload: str, head: bytes = b"") -> None:
+    """On a stream whose head is out, or after a websocket's ``101`` (``head``, if not
+    sent yet): write ``payload`` in the transport's format, ending the response or
+    connection."""
+    try:
+        sock.sendall(head + cls.ended_answer(payload, 0, True))
+    except OSError:
+        pass
 
 
 def as_plain_request(environ: dict[str, Any]) -> dict[str, Any]:

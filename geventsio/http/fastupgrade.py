@@ -30,21 +30,23 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import gevent.socket
 from gevent.pywsgi import WSGIHandler
 
 from ..core.session import HANDSHAKEN
-from ..exceptions import InvalidStateError, ProtocolError
+from ..exceptions import ProtocolError
 from ..protocol import TargetKind
 from ..transports import UPGRADES
-from .binding import bind_session
+from .binding import end_opened, open_upgraded
 from .handler import NOT_HANDSHAKEN, SocketIOHandler
+from .heads import status_parts
 from .lean import BufferedRequest, buffered_request
 from .request import socketio_environ, target_of
-from .responses import _NO_LOG
-from .upgraded import NO_BODY, WS_VERSIONS, accept_key, asks_websocket, no_delay, upgrade_head
+from .responses import logs_requests
+from .upgraded import NO_BODY, WS_VERSIONS, accept_key, asks_websocket, upgrade_head
 
 if TYPE_CHECKING:
     from ..core.session import Session
@@ -75,8 +77,7 @@ class _Upgrade:
         self.headers = request.headers
         self.rfile: Any = NO_BODY  # what environ['wsgi.input'] is after an upgrade
         self.wsgi_input: Any = None
-        self.status = b"101 Switching Protocols"
-        self._orig_status = "101 Switching Protocols"
+        self._orig_status, self.status = status_parts(HTTPStatus.SWITCHING_PROTOCOLS)[:2]
         self.response_length = 0
         self.time_start = self.time_finish = time.time()
 
@@ -110,7 +111,8 @@ def serve_upgrade(server: "SocketIOServer", sock: Any, address: Any) -> bool:
     _open(server, session, cls, sock, environ, request.path, head)
     upgrade.response_length = len(head)
     upgrade.time_finish = time.time()
-    _log_request(server, upgrade)
+    if logs_requests(server):
+        server.log.write(WSGIHandler.format_request(upgrade) + "\n")
     return True
 
 
@@ -158,24 +160,10 @@ def _open(server: "SocketIOServer", session: "Session", cls: "type[UpgradeSide]"
           sock: Any, environ: dict[str, Any], path: str, head: bytes) -> None:
     """What the handler does once it has accepted an upgrade: bind the session, open its
     transport (``head`` goes out with ``1::``) and hand the socket to the hub."""
-    bind_session(session, environ, server.application, path, copy=False)
-    if not server.accepts_no_delay:
-        no_delay(sock)
-    transport = cls(session, None, sock)
-    try:
-        transport.open(head)
-    except InvalidStateError:  # the session ended while the app was binding it
+    transport = open_upgraded(session, cls, sock, None, environ, server.application, path,
+                              head, server.accepts_no_delay)
+    if transport is None:  # the session ended while the app was binding it
         log.info("websocket for unknown or used session from %s", environ["REMOTE_ADDR"])
-        try:  # said as the handler says it; the server closes the connection next
-            sock.sendall(head + cls.ended_answer(NOT_HANDSHAKEN, 0, True))
-        except OSError:
-            pass
+        end_opened(sock, cls, NOT_HANDSHAKEN, head)  # the server closes the connection next
         return
     transport.watch(sock, b"")
-
-
-def _log_request(server: "SocketIOServer", upgrade: _Upgrade) -> None:
-    """gevent's access-log line for the upgrade (none for ``log=None``)."""
-    if _NO_LOG is not None and type(server.log) is _NO_LOG:
-        return
-    server.log.write(WSGIHandler.format_request(upgrade) + "\n")

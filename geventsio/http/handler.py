@@ -30,7 +30,7 @@ from ..protocol import (
 from ..transports import POLLING, STREAMING, TRANSPORTS, UPGRADES
 from ..transports.base import HTTPSide, PollingSide, RequestSide, StreamingSide, UpgradeSide
 from ..transports.websocket import WebSocketTransport
-from .binding import bind_session
+from .binding import bind_session, end_opened, open_upgraded
 from .connection import RequestLoop
 from .cors import check_origin, cors_headers, preflight_headers
 from .handshake import authorized, handshake_data
@@ -39,7 +39,7 @@ from .relay import serve_elsewhere
 from .request import socketio_environ, target_of
 from .responses import Answered, http_date, safe_text
 from .static import ClientFiles, etag_matches
-from .upgraded import no_delay, own_socket
+from .upgraded import own_socket
 
 if TYPE_CHECKING:
     from ..server import SocketIOServer
@@ -310,15 +310,10 @@ class SocketIOHandler(RequestLoop):
         self.release_deadlines()  # no more requests on this connection
         if session is not None and session.state is HANDSHAKEN:
             # The request ends with the connection: the session may keep its environ.
-            bind_session(session, self.environ, self.application, self.path, copy=False)
-            if not getattr(self.server, "accepts_no_delay", False):
-                no_delay(self.socket)  # else the connection has it from the listener
-            transport = cls(session, reader.read, self.socket)
-            try:
-                transport.open(head)
-            except InvalidStateError:  # the session ended while the app was binding it
-                pass
-            else:
+            transport = open_upgraded(
+                session, cls, self.socket, reader.read, self.environ, self.application,
+                self.path, head, getattr(self.server, "accepts_no_delay", False))
+            if transport is not None:
                 sock = own_socket(self)
                 if sock is None:
                     transport.serve()  # TLS: this greenlet reads until the end
@@ -343,10 +338,7 @@ class SocketIOHandler(RequestLoop):
     def _end_opened(self, cls: type[HTTPSide], payload: str, head: bytes = b"") -> None:
         """The same on a stream whose head is out, or after a websocket's ``101``: write
         ``payload`` in the transport's format, ending the response or connection."""
-        try:
-            self.socket.sendall(head + cls.ended_answer(payload, 0, True))
-        except OSError:
-            pass
+        end_opened(self.socket, cls, payload, head)
 
     def _bind(self, session: Session) -> None:
         """Give a session its environ and, when needed, its namespaces (once)."""

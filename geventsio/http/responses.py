@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from ..server import SocketIOServer
 
 __all__ = ["HTTPAnswers", "Answered", "HeadersRefused", "http_date", "safe_text", "TEXT",
-           "NOSNIFF"]
+           "NOSNIFF", "logs_requests"]
 
 log = logging.getLogger("geventsio.http")
 
@@ -64,6 +64,12 @@ LINGER_BYTES = 1 << 20
 _USUAL_VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
 #: The type of gevent's do-nothing access log (``log=None``); None if gevent has none.
 _NO_LOG: Any = getattr(pywsgi, "_NoopLog", None)
+
+
+def logs_requests(server: Any) -> bool:
+    """Whether ``server`` has an access log: False for ``log=None`` (gevent's do-nothing
+    log), whose lines need not even be formatted."""
+    return _NO_LOG is None or type(server.log) is not _NO_LOG
 
 
 class HTTPAnswers(WSGIHandler):
@@ -162,9 +168,8 @@ class HTTPAnswers(WSGIHandler):
 
     def log_request(self) -> None:
         """gevent's access-log line, not even formatted for ``log=None`` (which drops it)."""
-        if _NO_LOG is not None and type(self.server.log) is _NO_LOG:
-            return
-        super().log_request()
+        if logs_requests(self.server):
+            super().log_request()
 
     def _refuse(self, code: str, answer: bytes) -> None:
         """Send a refusal, then close gently: stop writing and read on for a while, so the
